@@ -1,0 +1,67 @@
+"""Users, each bound to one division and one role, and their API tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shouwang.accounts.roles import SECOND_FACTOR_REQUIRED, Role, has_capability
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    division = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="users",
+        verbose_name=_("所属区划"), null=True,
+    )
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    preferred_language = models.CharField(_("界面语言"), max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def division_code(self) -> str:
+        return str(self.division_id or "")
+
+    @property
+    def jurisdiction_prefix(self) -> str | None:
+        return self.division.prefix if self.division is not None else None
+
+    def has_capability(self, capability: str) -> bool:
+        return self.is_active and has_capability(self.role, capability)
+
+    @property
+    def requires_second_factor(self) -> bool:
+        return self.role in SECOND_FACTOR_REQUIRED
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 digest is stored; the secret is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=64)
+    prefix = models.CharField(_("前缀"), max_length=12, db_index=True)
+    digest = models.CharField(_("摘要"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"))
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

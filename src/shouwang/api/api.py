@@ -1,0 +1,27 @@
+"""/api/v1: one NinjaAPI composed from each app's router."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from shouwang.api.auth import SessionAuth, TokenAuth
+from shouwang.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="Shouwang API",
+    version="1",
+    description="守望 — epidemic prevention and control, relapse-into-poverty monitoring.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+
+from shouwang.accounts.api import router as accounts_router  # noqa: E402
+from shouwang.core.api import router as audit_router  # noqa: E402
+from shouwang.geo.api import router as geo_router  # noqa: E402
+
+api.add_router("/accounts", accounts_router)
+api.add_router("/audit", audit_router)
+api.add_router("/geo", geo_router)

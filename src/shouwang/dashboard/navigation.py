@@ -1,0 +1,26 @@
+"""The navigation, by capability: each entry shows only to users who hold its capability.
+
+Later capabilities add their entries here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    key: str
+    label: str | Promise
+    url_name: str
+    capability: str
+
+
+NAVIGATION: list[NavEntry] = [
+    NavEntry("home", _("工作台"), "dashboard:home", "dashboard.read"),
+    NavEntry("geo", _("行政区划"), "geo:index", "geo.read"),
+    NavEntry("audit", _("审计日志"), "core:audit-list", "audit.read"),
+]

@@ -1,0 +1,43 @@
+"""Test data through the real services: divisions, users of every role."""
+
+from __future__ import annotations
+
+from shouwang.accounts.models import User
+from shouwang.accounts.services import user_create
+from shouwang.geo.models import NATION_CODE, Division, Level
+
+PASSWORD = "Shouwang-test-2026!"  # noqa: S105
+
+# A small, real corner of the division tree: two provinces, two cities, three counties each side.
+SAMPLE_DIVISIONS: list[tuple[str, str, str, str, str | None]] = [
+    (NATION_CODE, "中华人民共和国", "China", Level.NATION, None),
+    ("420000", "湖北省", "Hubei Sheng", Level.PROVINCE, NATION_CODE),
+    ("420100", "武汉市", "Wuhan Shi", Level.PREFECTURE, "420000"),
+    ("420106", "武昌区", "Wuchang Qu", Level.COUNTY, "420100"),
+    ("420111", "洪山区", "Hongshan Qu", Level.COUNTY, "420100"),
+    ("420600", "襄阳市", "Xiangyang Shi", Level.PREFECTURE, "420000"),
+    ("420606", "樊城区", "Fancheng Qu", Level.COUNTY, "420600"),
+    ("430000", "湖南省", "Hunan Sheng", Level.PROVINCE, NATION_CODE),
+    ("430100", "长沙市", "Changsha Shi", Level.PREFECTURE, "430000"),
+    ("430102", "芙蓉区", "Furong Qu", Level.COUNTY, "430100"),
+    ("420111001", "珞南街道", "Luonan Jiedao", Level.TOWNSHIP, "420111"),
+]
+
+
+def ensure_sample_divisions() -> None:
+    for code, name, name_en, level, parent in SAMPLE_DIVISIONS:
+        if not Division.objects.filter(code=code).exists():
+            Division(code=code, name=name, name_en=name_en, level=level, parent_id=parent).save()
+
+
+def make_user(role: str, division_code: str, username: str | None = None, **extra: str) -> User:
+    ensure_sample_divisions()
+    return user_create(
+        actor=None,
+        username=username or f"{role}-{division_code}",
+        password=PASSWORD,
+        role=role,
+        division_code=division_code,
+        check_password_strength=False,
+        **extra,
+    )
