@@ -18,7 +18,7 @@ from csp.constants import NONE, SELF
 BASE_DIR = Path(__file__).resolve().parents[3]
 SRC_DIR = BASE_DIR / "src" / "shouwang"
 VAR_DIR = Path(os.environ.get("SHOUWANG_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 ENVIRONMENT = os.environ.get("SHOUWANG_ENV", "development")
 PRODUCTION = ENVIRONMENT == "production"

@@ -1,6 +1,6 @@
 """The audit log over the API: auditors only, within their jurisdiction."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: django-ninja reads the annotations at import time.
 
 from datetime import date, datetime
 from typing import Any
