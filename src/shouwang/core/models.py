@@ -81,3 +81,55 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditLogIsAppendOnly("the audit log cannot be deleted")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("运行中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class Job(models.Model):
+    """A background job a user asked for (an export, a bulk import …), run by a Celery worker.
+
+    The row, not the broker, is the truth: a job is claimed by a conditional UPDATE that carries
+    a fresh claim token, so a message delivered twice (a retry, a worker that died before its
+    acknowledgement) never runs the job twice, and a finished job is never run again.
+    """
+
+    kind = models.CharField(_("类型"), max_length=64)
+    # Chosen by the caller; the same (owner, kind, key) always names the same job.
+    key = models.CharField(_("幂等键"), max_length=128)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs",
+        verbose_name=_("发起人"),
+    )
+    division_code = models.CharField(_("区划"), max_length=12, db_index=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED,
+        db_index=True,
+    )
+    progress_done = models.PositiveBigIntegerField(_("已处理"), default=0)
+    progress_total = models.PositiveBigIntegerField(_("总数"), null=True, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    claim_token = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "kind", "key"], name="core_job_unique_key"),
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
