@@ -41,6 +41,10 @@ class Division(models.Model):
     prefix = models.CharField(_("辖区前缀"), max_length=12, db_index=True)
     latitude = models.FloatField(_("纬度"), null=True, blank=True)
     longitude = models.FloatField(_("经度"), null=True, blank=True)
+    # The kind of division as the data source names it (省, 自治州, 市辖区, 县, 旗, 街道 …).
+    kind = models.CharField(_("类型"), max_length=16, blank=True)
+    # When the row last changed: the address index rebuilds itself when this moves.
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("行政区划")
@@ -51,10 +55,10 @@ class Division(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    @staticmethod
-    def prefix_for(code: str, level: str) -> str:
-        return code[: PREFIX_LENGTH[level]]
-
     def save(self, *args: object, **kwargs: object) -> None:
         self.prefix = self.prefix_for(self.code, self.level)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @staticmethod
+    def prefix_for(code: str, level: str) -> str:
+        return code[: PREFIX_LENGTH[level]]

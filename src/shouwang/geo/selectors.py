@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.http import Http404
+import threading
+from datetime import datetime
 
-from shouwang.geo.models import Division
+from django.db.models import Count, Max, QuerySet
+from django.http import Http404
+from django.utils.functional import Promise
+
+from shouwang.geo.address import AddressIndex, IndexEntry, NormalizedAddress, normalize_address
+from shouwang.geo.models import Division, Level
 
 
 def division_get(code: str) -> Division:
@@ -17,3 +22,63 @@ def division_get(code: str) -> Division:
 
 def division_children(code: str) -> QuerySet[Division]:
     return Division.objects.filter(parent_id=code).order_by("code")
+
+
+def division_list(*, level: str | None = None, parent: str | None = None) -> QuerySet[Division]:
+    qs = Division.objects.all().order_by("code")
+    if level:
+        qs = qs.filter(level=level)
+    if parent:
+        qs = qs.filter(parent_id=parent)
+    return qs
+
+
+def division_path(division: Division) -> list[Division]:
+    """The division's ancestors from the nation down to the division itself (one query per level,
+    at most six)."""
+    path = [division]
+    current = division
+    while current.parent_id is not None:
+        current = Division.objects.only("code", "name", "name_en", "level", "parent_id").get(
+            code=current.parent_id)
+        path.append(current)
+    return path[::-1]
+
+
+def division_stats() -> list[tuple[str, str | Promise, int]]:
+    """`(level, label, count)` for every level, nation first, in one query."""
+    counts = dict(Division.objects.values_list("level").annotate(n=Count("code")).order_by())
+    return [(level.value, level.label, counts.get(level.value, 0)) for level in Level]
+
+
+# --- The address index ----------------------------------------------------------------------
+
+_index_lock = threading.Lock()
+_index_cache: dict[str, tuple[tuple[int, datetime | None], AddressIndex]] = {}
+
+
+def _signature() -> tuple[int, datetime | None]:
+    # Loads stamp updated_at on every row they touch; a deletion changes the count.
+    agg = Division.objects.aggregate(n=Count("code"), latest=Max("updated_at"))
+    return int(agg["n"]), agg["latest"]
+
+
+def address_index() -> AddressIndex:
+    """The in-memory index over the Division table, built once per process and rebuilt when the
+    table has changed since (one cheap aggregate query per call)."""
+    sig = _signature()
+    cached = _index_cache.get("index")
+    if cached is not None and cached[0] == sig:
+        return cached[1]
+    with _index_lock:
+        cached = _index_cache.get("index")
+        if cached is not None and cached[0] == sig:
+            return cached[1]
+        rows = Division.objects.values_list("code", "name", "level", "parent_id").order_by("code")
+        index = AddressIndex([IndexEntry(c, n, lv, p) for c, n, lv, p in rows.iterator(5000)])
+        _index_cache["index"] = (sig, index)
+        return index
+
+
+def address_normalize(text: str) -> NormalizedAddress:
+    return normalize_address(text, address_index())
