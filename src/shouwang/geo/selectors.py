@@ -21,7 +21,9 @@ def division_get(code: str) -> Division:
 
 
 def division_children(code: str) -> QuerySet[Division]:
-    return Division.objects.filter(parent_id=code).order_by("code")
+    """The divisions directly below, each with `n_children` (how many lie below it)."""
+    return (Division.objects.filter(parent_id=code).annotate(n_children=Count("children"))
+            .order_by("code"))
 
 
 def division_list(*, level: str | None = None, parent: str | None = None) -> QuerySet[Division]:
@@ -82,3 +84,14 @@ def address_index() -> AddressIndex:
 
 def address_normalize(text: str) -> NormalizedAddress:
     return normalize_address(text, address_index())
+
+
+def division_names(codes: list[str]) -> dict[str, str]:
+    """`{code: name}` for the given codes, from the address index (no query)."""
+    index = _index_cache.get("index")
+    entries = index[1].entries if index else {}
+    missing = [c for c in codes if c not in entries]
+    names = {c: entries[c].name for c in codes if c in entries}
+    if missing:
+        names.update(Division.objects.filter(code__in=missing).values_list("code", "name"))
+    return names

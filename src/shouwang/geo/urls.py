@@ -6,4 +6,6 @@ app_name = "geo"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("vendor/plotly.min.js", views.plotly_js, name="plotly-js"),
+    path("<str:code>/", views.division, name="division"),
 ]
