@@ -3,7 +3,8 @@
 A capability that needs work done outside the request (a bulk import, an export) registers a
 `JobKind` with a runner; users enqueue jobs with `job_enqueue`, workers run them with `job_run`
 (called by the thin task `shouwang.core.tasks.run_job`). Kinds are found by importing each
-installed app's `jobs` module, the way Django finds `admin` modules.
+installed app's `jobs` module, the way Django finds `admin` modules. The same modules register
+their scheduled (nightly) jobs with `register_scheduled_job`; `shouwang run-jobs` runs them.
 
 Why the row and not the broker decides: brokers deliver at least once (a retry, a redelivery
 after a worker died before acknowledging). `job_run` therefore claims a job with one conditional
@@ -103,6 +104,35 @@ def job_kinds() -> dict[str, JobKind]:
 
 def job_kind(name: str) -> JobKind | None:
     return job_kinds().get(name)
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """A job run for one day by `shouwang run-jobs <name> --date D` (from cron or Celery beat).
+
+    `run(day)` must be idempotent for its day: running it again recomputes and replaces that
+    day's findings, it never adds a second copy. It returns figures for the log.
+    """
+
+    name: str
+    run: Callable[[date], dict[str, Any]]
+    description: str = ""
+
+
+_SCHEDULED: dict[str, ScheduledJob] = {}
+
+
+def register_scheduled_job(job: ScheduledJob) -> ScheduledJob:
+    existing = _SCHEDULED.get(job.name)
+    if existing is not None and existing != job:
+        raise ValueError(f"scheduled job {job.name!r} is registered twice")
+    _SCHEDULED[job.name] = job
+    return job
+
+
+def scheduled_jobs() -> dict[str, ScheduledJob]:
+    autodiscover_modules("jobs")
+    return dict(_SCHEDULED)
 
 
 # --- Services -----------------------------------------------------------------------------------
