@@ -15,7 +15,9 @@ How an address is read:
 3. Read on while the next division name follows directly and lies below what was read so far;
    missing levels are fine (湖北洪山区). The first text that is no division name ends the
    divisions; the rest is street detail. A division name that directly follows but lies
-   elsewhere (湖北省长沙市) is a contradiction: the address is not placed.
+   elsewhere (湖北省长沙市, 湖北长沙) is a contradiction: the address is not placed — unless a
+   county has been read and the name is a short form, which is then street detail
+   (重庆市渝中区解放碑: a landmark, not 解放区 of Jiaozuo).
 4. A name several divisions share (朝阳区, 鼓楼区) is narrowed by what came before it; if more
    than one remains the result is "ambiguous" with the candidates, never one of them picked.
    Two preferences, both about how people write: a name shared by a division and a division
@@ -193,10 +195,16 @@ def _matches(s: str, pos: int, table: dict[str, list[Alias]], max_len: int
         hits = table.get(s[pos:end])
         if hits is None:
             continue
-        if all(score < FULL for _, score in hits) and s.startswith(STREET_WORDS, end):
+        if (all(score < FULL for _, score in hits) and s.startswith(STREET_WORDS, end)
+                and not _name_at(s, end, table, max_len)):
+            # 江汉路 is a street; but 永州江华县 is 永州 followed by another division name.
             continue
         out.append((s[pos:end], hits))
     return out
+
+
+def _name_at(s: str, pos: int, table: dict[str, list[Alias]], max_len: int) -> bool:
+    return any(s[pos:end] in table for end in range(min(len(s), pos + max_len), pos + 1, -1))
 
 
 @dataclass
@@ -248,8 +256,13 @@ def normalize_address(text: str, index: AddressIndex) -> NormalizedAddress:
                 step = _Step(alias, codes, min(scores[c] for c in codes))
                 break
         if step is None:
+            alias, hits = found[0]
+            deepest = max(index.entries[c].level in _ADMIN_LEVELS[2:] or
+                          index.entries[c].level in _LOCAL_LEVELS for c in state)
+            if deepest and all(score < FULL for _, score in hits):
+                # A short name after a county is street detail (渝中区解放碑 is no 解放区).
+                break
             # A division name right after the others that lies elsewhere: a contradiction.
-            alias, _ = found[0]
             return NormalizedAddress(
                 "unplaced", None, None, None, 0.0, reason="conflict",
                 matched=_parts([*steps, _Step(alias, set(), 0.0)]), rest=s[pos:])
