@@ -24,7 +24,8 @@ def test_the_fixture_is_large_and_varied() -> None:
     assert all(c["why"] for c in CASES)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{i}-{c['address'][:12]}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize("case", CASES,
+                         ids=[f"{i}-{c['address'][:12]}" for i, c in enumerate(CASES)])
 def test_address(case: dict[str, str], db: None) -> None:
     result = normalize_address(case["address"], address_index())
     assert (result.status, result.code or "") == (case["status"], case["code"]), case["why"]
