@@ -15,13 +15,14 @@ DEMO_PORT ?= 8000
 DEMO_SCALE ?= small
 DEMO_SEED ?= 1
 
-.PHONY: help install demo demo-data serve test test-pg bench lint messages
+.PHONY: help install demo demo-data serve test test-pg bench bench-pg lint messages
 
 help:
 	@echo "make demo      install, migrate, load divisions and demo data, serve on http://$(DEMO_HOST):$(DEMO_PORT)"
 	@echo "make test      the whole suite on SQLite"
 	@echo "make test-pg   the whole suite on PostgreSQL (installed and started when missing)"
 	@echo "make bench     every bench/bench_*.py; figures in bench/results/"
+	@echo "make bench-pg  the same on the throwaway PostgreSQL of make test-pg"
 	@echo "make lint      ruff and mypy (strict)"
 	@echo "make messages  extract and compile translations (needs GNU gettext)"
 
@@ -55,6 +56,10 @@ bench: install
 	  m="bench.$$(basename "$$f" .py)"; echo "== $$m"; \
 	  $(VENV)/bin/python -m "$$m"; \
 	done
+
+# The database benchmarks write their PostgreSQL figures beside the SQLite ones.
+bench-pg: install
+	scripts/pg.sh run -- $(MAKE) --no-print-directory bench
 
 lint: install
 	@rc=0; \
