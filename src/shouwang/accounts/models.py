@@ -19,6 +19,9 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
     preferred_language = models.CharField(_("界面语言"), max_length=8, blank=True)
 
+    # Per-instance cache of "has a confirmed OTP device"; not a column.
+    _has_otp_device: bool | None = None
+
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
@@ -39,6 +42,26 @@ class User(AbstractUser):
 
     @property
     def requires_second_factor(self) -> bool:
+        """National and provincial roles always; anyone else once they have enrolled a device.
+
+        A user who enrolled voluntarily is held to it too: otherwise the device would protect
+        nothing. The lookup is cached on the instance (one query per request at most).
+        """
+        if self.role in SECOND_FACTOR_REQUIRED:
+            return True
+        if self.pk is None:
+            return False
+        cached = self._has_otp_device
+        if cached is None:
+            from django_otp import user_has_device
+
+            cached = bool(user_has_device(self, confirmed=True))
+            self._has_otp_device = cached
+        return cached
+
+    @property
+    def second_factor_mandatory(self) -> bool:
+        """Whether the role itself demands TOTP (such users may not remove their device)."""
         return self.role in SECOND_FACTOR_REQUIRED
 
 

@@ -74,6 +74,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+# Every capability some role holds: `require_capability` refuses any other name, so that a typo
+# fails loudly at import time instead of silently denying everyone.
+ALL_CAPABILITIES: frozenset[str] = frozenset().union(*CAPABILITIES.values())
+
+
 def capabilities_of(role: str) -> frozenset[str]:
     return CAPABILITIES.get(role, frozenset())
 

@@ -19,7 +19,7 @@ from shouwang.core.audit import audit_log
 from shouwang.core.errors import InvalidInput
 from shouwang.core.models import AuditAction
 
-TOKEN_PREFIX = "sw"
+TOKEN_PREFIX = "sw"  # noqa: S105 - a label, not a secret
 
 
 def _digest(raw: str) -> str:
