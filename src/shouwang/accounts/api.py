@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from shouwang.accounts import selectors, services
@@ -77,7 +77,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Any:
         actor=request.user, user=request.user, name=payload.name, days=payload.days
     )
     token.secret = secret  # type: ignore[attr-defined]
-    return 201, token
+    return Status(201, token)
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke one of my tokens")
@@ -132,7 +132,7 @@ def user_list(request: HttpRequest, filters: Query[UserFilterIn]) -> Any:
 def user_create(request: HttpRequest, payload: UserIn) -> Any:
     check_capability(request, MANAGE)
     user = services.user_create(actor=request.user, **payload.dict())
-    return 201, user
+    return Status(201, user)
 
 
 @router.get("/users/{user_id}", response=UserOut, summary="One user within my jurisdiction")

@@ -26,6 +26,16 @@ from shouwang.geo.models import Division
 MANAGE = "accounts.manage"
 
 
+def user_audit_ref(user: User) -> dict[str, str]:
+    """audit_log arguments naming a user as the record.
+
+    Used instead of `obj=user` because request.user is a lazy proxy, whose class is not the
+    model's; the user's own division files the event under the right jurisdiction.
+    """
+    return {"object_type": "accounts.user", "object_id": str(user.pk),
+            "division_code": str(user.division_id or "")}
+
+
 def _require_manager(actor: User | None, target_division_code: str | None = None) -> None:
     """Only system administrators manage accounts, and only inside their own jurisdiction."""
     if actor is None or (actor.is_superuser and actor.is_active):
@@ -92,8 +102,7 @@ def user_create(
                     display_name=display_name, email=email)
         user.set_password(password)
         user.save()
-        audit_log(actor=actor, action=AuditAction.CREATE, obj=user,
-                  division_code=user.division_code,
+        audit_log(actor=actor, action=AuditAction.CREATE, **user_audit_ref(user),
                   summary=f"user {username} ({role})",
                   changes={"username": username, "role": role, "division": division_code})
     return user
@@ -114,8 +123,7 @@ def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
             before = locked.is_active
             locked.is_active = active
             locked.save(update_fields=["is_active"])
-            audit_log(actor=actor, action=AuditAction.UPDATE, obj=locked,
-                      division_code=locked.division_code,
+            audit_log(actor=actor, action=AuditAction.UPDATE, **user_audit_ref(locked),
                       summary=f"user {locked.username} "
                               f"{'reactivated' if active else 'deactivated'}",
                       changes={"is_active": [before, active]})
@@ -143,8 +151,7 @@ def user_set_password(
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit_log(actor=actor, action=AuditAction.UPDATE, obj=user,
-                  division_code=user.division_code,
+        audit_log(actor=actor, action=AuditAction.UPDATE, **user_audit_ref(user),
                   summary=f"password of {user.username} "
                           f"{'changed' if actor is not None and actor.pk == user.pk else 'reset'}",
                   changes={"password": MASK})
@@ -188,8 +195,7 @@ def otp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> TOTPDe
             locked.save(update_fields=["confirmed"])
             # One authenticator per account: older confirmed or pending devices are superseded.
             TOTPDevice.objects.filter(user=actor).exclude(pk=locked.pk).delete()
-            audit_log(actor=actor, action=AuditAction.OTP_ENROL, obj=actor,
-                      division_code=actor.division_code,
+            audit_log(actor=actor, action=AuditAction.OTP_ENROL, **user_audit_ref(actor),
                       summary=f"totp enrolled for {actor.username}")
     if not verified:
         raise InvalidInput({"otp_token": [_("动态码不正确或已过期，请重新输入。")]})
@@ -213,8 +219,7 @@ def otp_devices_remove(*, actor: User | None, user: User) -> int:
         for device in list(devices_for_user(user, confirmed=None)):
             device.delete()
             removed += 1
-        audit_log(actor=actor, action=AuditAction.UPDATE, obj=user,
-                  division_code=user.division_code,
+        audit_log(actor=actor, action=AuditAction.UPDATE, **user_audit_ref(user),
                   summary=f"second factor removed for {user.username}",
                   changes={"otp_devices": [removed, 0]})
     user._has_otp_device = False
@@ -232,8 +237,7 @@ def user_grant_admin_site(*, actor: User | None, user: User) -> User:
         user.is_staff = True
         user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
-        audit_log(actor=None, action=AuditAction.UPDATE, obj=user,
-                  division_code=user.division_code,
+        audit_log(actor=None, action=AuditAction.UPDATE, **user_audit_ref(user),
                   summary=f"user {user.username} granted the admin site",
                   changes={"is_staff": [False, True], "is_superuser": [False, True]})
     return user

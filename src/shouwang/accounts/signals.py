@@ -14,6 +14,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from shouwang.accounts.services import user_audit_ref
 from shouwang.core.audit import audit_log
 from shouwang.core.models import AuditAction
 
@@ -22,16 +23,16 @@ ATTEMPTED_USERNAME_MAX = 64
 
 @receiver(user_logged_in, dispatch_uid="shouwang.accounts.audit_login")
 def audit_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    audit_log(actor=user, action=AuditAction.LOGIN, obj=user,
-              division_code=str(user.division_id or ""), summary=f"login {user.username}")
+    audit_log(actor=user, action=AuditAction.LOGIN, **user_audit_ref(user),
+              summary=f"login {user.username}")
 
 
 @receiver(user_logged_out, dispatch_uid="shouwang.accounts.audit_logout")
 def audit_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is None or not user.is_authenticated:
         return
-    audit_log(actor=user, action=AuditAction.LOGOUT, obj=user,
-              division_code=str(user.division_id or ""), summary=f"logout {user.username}")
+    audit_log(actor=user, action=AuditAction.LOGOUT, **user_audit_ref(user),
+              summary=f"logout {user.username}")
 
 
 @receiver(user_login_failed, dispatch_uid="shouwang.accounts.audit_login_failed")

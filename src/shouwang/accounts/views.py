@@ -67,10 +67,10 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         device = otp_verify_token(user, form.cleaned_data["otp_token"])
         if device is not None:
             otp_login(request, device)
-            audit_log(actor=user, action=AuditAction.LOGIN, obj=user,
+            audit_log(actor=user, action=AuditAction.LOGIN, **services.user_audit_ref(user),
                       summary=f"second factor passed by {user.username}")
             return redirect(next_url)
-        audit_log(actor=None, action=AuditAction.LOGIN_FAILED, obj=user,
+        audit_log(actor=None, action=AuditAction.LOGIN_FAILED, **services.user_audit_ref(user),
                   summary=f"second factor failed for {user.username!r}")
         form.add_error(
             "otp_token", _("动态码不正确或已过期，请重新输入。多次错误后需等待更长时间。")
