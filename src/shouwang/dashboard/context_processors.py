@@ -4,8 +4,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
 
 from shouwang.dashboard.navigation import NAVIGATION
+
+
+def _is_active(path: str, url: str, home: str) -> bool:
+    # The home page's URL is a prefix of every path: it is active only on itself.
+    return path == url or (url != home and path.startswith(url))
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -13,6 +19,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_entries": []}
+    home = reverse("dashboard:home")
     entries = []
     for entry in NAVIGATION:
         if not user.has_capability(entry.capability):
@@ -22,5 +29,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         except NoReverseMatch:
             continue
         entries.append({"key": entry.key, "label": entry.label, "url": url,
-                        "active": request.path == url or (url != "/" and request.path.startswith(url))})
-    return {"nav_entries": entries, "user_division": user.division}
+                        "active": _is_active(request.path, url, home)})
+    division = user.division
+    english = (get_language() or "").startswith("en")
+    return {
+        "nav_entries": entries,
+        "user_division": division,
+        # In English the romanised name helps, but the Chinese name stays: it is the official one.
+        "user_division_alt": division.name_en if division is not None and english else "",
+    }

@@ -1,6 +1,7 @@
 """The navigation, by capability: each entry shows only to users who hold its capability.
 
-Later capabilities add their entries here.
+Later capabilities add their entries here (and their area in `areas.py`). An entry whose URL
+does not resolve (its app is not installed) is left out rather than breaking every page.
 """
 
 from __future__ import annotations
@@ -22,5 +23,7 @@ class NavEntry:
 NAVIGATION: list[NavEntry] = [
     NavEntry("home", _("工作台"), "dashboard:home", "dashboard.read"),
     NavEntry("geo", _("行政区划"), "geo:index", "geo.read"),
+    NavEntry("users", _("用户管理"), "accounts:user-list", "accounts.manage"),
     NavEntry("audit", _("审计日志"), "core:audit-list", "audit.read"),
+    NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]
