@@ -5,12 +5,11 @@
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from shouwang.accounts import selectors, services
-from shouwang.accounts.permissions import check_capability
+from shouwang.accounts.permissions import AuthedRequest, check_capability
 from shouwang.accounts.roles import capabilities_of
 from shouwang.accounts.tokens import api_token_create, api_token_revoke
 
@@ -30,7 +29,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="Who am I: role, division, capabilities")
-def me(request: HttpRequest) -> MeOut:
+def me(request: AuthedRequest) -> MeOut:
     user = request.user
     return MeOut(
         username=user.username,
@@ -66,13 +65,13 @@ class TokenCreatedOut(TokenOut):
 
 
 @router.get("/tokens", response=list[TokenOut], summary="My API tokens, newest first")
-def token_list(request: HttpRequest) -> Any:
+def token_list(request: AuthedRequest) -> Any:
     return list(selectors.api_token_list(owner=request.user))
 
 
 @router.post("/tokens", response={201: TokenCreatedOut},
              summary="Create an API token; its secret is in this response and never again")
-def token_create(request: HttpRequest, payload: TokenIn) -> Any:
+def token_create(request: AuthedRequest, payload: TokenIn) -> Any:
     token, secret = api_token_create(
         actor=request.user, user=request.user, name=payload.name, days=payload.days
     )
@@ -81,7 +80,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Any:
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke one of my tokens")
-def token_revoke(request: HttpRequest, token_id: int) -> Any:
+def token_revoke(request: AuthedRequest, token_id: int) -> Any:
     token = selectors.api_token_get(owner=request.user, token_id=token_id)
     return api_token_revoke(actor=request.user, token=token)
 
@@ -121,7 +120,7 @@ class PasswordIn(Schema):
 
 @router.get("/users", response=list[UserOut], summary="Users within my jurisdiction")
 @paginate(LimitOffsetPagination)
-def user_list(request: HttpRequest, filters: Query[UserFilterIn]) -> Any:
+def user_list(request: AuthedRequest, filters: Query[UserFilterIn]) -> Any:
     check_capability(request, MANAGE)
     return selectors.user_list(
         viewer=request.user, filters=selectors.UserFilters(**filters.dict())
@@ -129,34 +128,34 @@ def user_list(request: HttpRequest, filters: Query[UserFilterIn]) -> Any:
 
 
 @router.post("/users", response={201: UserOut}, summary="Create a user bound to a division")
-def user_create(request: HttpRequest, payload: UserIn) -> Any:
+def user_create(request: AuthedRequest, payload: UserIn) -> Any:
     check_capability(request, MANAGE)
     user = services.user_create(actor=request.user, **payload.dict())
     return Status(201, user)
 
 
 @router.get("/users/{user_id}", response=UserOut, summary="One user within my jurisdiction")
-def user_get(request: HttpRequest, user_id: int) -> Any:
+def user_get(request: AuthedRequest, user_id: int) -> Any:
     check_capability(request, MANAGE)
     return selectors.user_get(viewer=request.user, user_id=user_id)
 
 
 @router.post("/users/{user_id}/deactivate", response=UserOut, summary="Deactivate a user")
-def user_deactivate(request: HttpRequest, user_id: int) -> Any:
+def user_deactivate(request: AuthedRequest, user_id: int) -> Any:
     check_capability(request, MANAGE)
     target = selectors.user_get(viewer=request.user, user_id=user_id)
     return services.user_set_active(actor=request.user, user=target, active=False)
 
 
 @router.post("/users/{user_id}/reactivate", response=UserOut, summary="Reactivate a user")
-def user_reactivate(request: HttpRequest, user_id: int) -> Any:
+def user_reactivate(request: AuthedRequest, user_id: int) -> Any:
     check_capability(request, MANAGE)
     target = selectors.user_get(viewer=request.user, user_id=user_id)
     return services.user_set_active(actor=request.user, user=target, active=True)
 
 
 @router.post("/users/{user_id}/password", response=UserOut, summary="Reset a user's password")
-def user_password(request: HttpRequest, user_id: int, payload: PasswordIn) -> Any:
+def user_password(request: AuthedRequest, user_id: int, payload: PasswordIn) -> Any:
     check_capability(request, MANAGE)
     target = selectors.user_get(viewer=request.user, user_id=user_id)
     return services.user_set_password(actor=request.user, user=target, password=payload.password)
@@ -164,7 +163,7 @@ def user_password(request: HttpRequest, user_id: int, payload: PasswordIn) -> An
 
 @router.post("/users/{user_id}/otp-reset", response=UserOut,
              summary="Remove a user's second-factor devices (they enrol again at next login)")
-def user_otp_reset(request: HttpRequest, user_id: int) -> Any:
+def user_otp_reset(request: AuthedRequest, user_id: int) -> Any:
     check_capability(request, MANAGE)
     target = selectors.user_get(viewer=request.user, user_id=user_id)
     services.otp_devices_remove(actor=request.user, user=target)

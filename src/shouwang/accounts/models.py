@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -21,6 +23,8 @@ class User(AbstractUser):
 
     # Per-instance cache of "has a confirmed OTP device"; not a column.
     _has_otp_device: bool | None = None
+    # Set on request.user by django_otp's OTPMiddleware: the device that verified this session.
+    otp_device: Any = None
 
     class Meta:
         verbose_name = _("用户")
@@ -49,7 +53,7 @@ class User(AbstractUser):
         """
         if self.role in SECOND_FACTOR_REQUIRED:
             return True
-        if self.pk is None:
+        if not self.pk:
             return False
         cached = self._has_otp_device
         if cached is None:
@@ -58,6 +62,11 @@ class User(AbstractUser):
             cached = bool(user_has_device(self, confirmed=True))
             self._has_otp_device = cached
         return cached
+
+    def is_verified(self) -> bool:
+        """Whether this session passed the second factor (OTPMiddleware shadows this per request;
+        a user loaded any other way, e.g. from an API token, has no verified session)."""
+        return self.otp_device is not None
 
     @property
     def second_factor_mandatory(self) -> bool:

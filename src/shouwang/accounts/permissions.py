@@ -17,9 +17,16 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 
+from shouwang.accounts.models import User
 from shouwang.accounts.roles import ALL_CAPABILITIES
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
+
+
+class AuthedRequest(HttpRequest):
+    """A request behind login (or API auth): `request.user` is a real account."""
+
+    user: User
 
 
 def _known(capability: str) -> str:

@@ -8,6 +8,8 @@ place a write passes through).
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,14 +28,20 @@ from shouwang.geo.models import Division
 MANAGE = "accounts.manage"
 
 
-def user_audit_ref(user: User) -> dict[str, str]:
+class UserAuditRef(TypedDict):
+    object_type: str
+    object_id: str
+    division_code: str
+
+
+def user_audit_ref(user: User) -> UserAuditRef:
     """audit_log arguments naming a user as the record.
 
     Used instead of `obj=user` because request.user is a lazy proxy, whose class is not the
     model's; the user's own division files the event under the right jurisdiction.
     """
-    return {"object_type": "accounts.user", "object_id": str(user.pk),
-            "division_code": str(user.division_id or "")}
+    return UserAuditRef(object_type="accounts.user", object_id=str(user.pk),
+                        division_code=str(user.division_id or ""))
 
 
 def _require_manager(actor: User | None, target_division_code: str | None = None) -> None:

@@ -29,8 +29,9 @@ from shouwang.accounts.forms import (
     UserCreateForm,
     add_service_errors,
 )
+from shouwang.accounts.models import User
 from shouwang.accounts.otp import otp_qr_data_uri, otp_secret_text, otp_verify_token
-from shouwang.accounts.permissions import require_capability
+from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.accounts.roles import Role, capabilities_of
 from shouwang.accounts.tokens import api_token_create, api_token_revoke
 from shouwang.core.audit import audit_log
@@ -54,7 +55,7 @@ def _next_url(request: HttpRequest, default: str = "/") -> str:
 
 
 @login_required
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthedRequest) -> HttpResponse:
     """The second factor, for users with a confirmed device."""
     user = request.user
     next_url = _next_url(request)
@@ -79,7 +80,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def otp_enrol(request: HttpRequest) -> HttpResponse:
+def otp_enrol(request: AuthedRequest) -> HttpResponse:
     """Bind an authenticator app: show its secret as a QR code, confirm it with one code."""
     user = request.user
     next_url = _next_url(request, default=reverse("accounts:account"))
@@ -106,7 +107,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _account_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+def _account_context(request: AuthedRequest, **extra: Any) -> dict[str, Any]:
     user = request.user
     return {
         "tokens": selectors.api_token_list(owner=user),
@@ -119,14 +120,14 @@ def _account_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthedRequest) -> HttpResponse:
     """My account: who I am, my second factor, my API tokens, my password."""
     return render(request, "accounts/account.html", _account_context(request))
 
 
 @login_required
 @require_POST
-def account_token_create(request: HttpRequest) -> HttpResponse:
+def account_token_create(request: AuthedRequest) -> HttpResponse:
     form = ApiTokenCreateForm(request.POST)
     if form.is_valid():
         try:
@@ -149,7 +150,7 @@ def account_token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def account_token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     token = selectors.api_token_get(owner=request.user, token_id=token_id)
     api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("令牌 %(prefix)s 已吊销。") % {"prefix": token.prefix})
@@ -158,7 +159,7 @@ def account_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_password(request: HttpRequest) -> HttpResponse:
+def account_password(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST)
     if form.is_valid():
         services.user_set_password(actor=request.user, user=request.user,
@@ -173,7 +174,7 @@ def account_password(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_otp_remove(request: HttpRequest) -> HttpResponse:
+def account_otp_remove(request: AuthedRequest) -> HttpResponse:
     try:
         services.otp_devices_remove(actor=request.user, user=request.user)
     except InvalidInput as exc:
@@ -188,7 +189,7 @@ def account_otp_remove(request: HttpRequest) -> HttpResponse:
 # --- User management (system administrators) ----------------------------------------------------
 
 @require_capability("accounts.manage")
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedRequest) -> HttpResponse:
     g = request.GET
     active = {"1": True, "0": False}.get(g.get("active", ""))
     filters = selectors.UserFilters(q=g.get("q") or None, role=g.get("role") or None,
@@ -202,7 +203,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_capability("accounts.manage")
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None,
                           initial={"division_code": request.user.division_code})
     if request.method == "POST" and form.is_valid():
@@ -218,7 +219,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 def _render_user_detail(
-    request: HttpRequest, target: Any, password_form: PasswordSetForm | None = None,
+    request: AuthedRequest, target: User, password_form: PasswordSetForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     return render(request, "accounts/user_detail.html", {
@@ -228,7 +229,7 @@ def _render_user_detail(
 
 
 @require_capability("accounts.manage")
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = selectors.user_get(viewer=request.user, user_id=user_id)
     return _render_user_detail(request, target)
 
@@ -238,7 +239,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_capability("accounts.manage")
 @require_POST
-def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_set_active(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = selectors.user_get(viewer=request.user, user_id=user_id)
     active = request.POST.get("active") == "1"
     try:
@@ -254,7 +255,7 @@ def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_capability("accounts.manage")
 @require_POST
-def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_password(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = selectors.user_get(viewer=request.user, user_id=user_id)
     form = PasswordSetForm(request.POST)
     if form.is_valid():
@@ -271,7 +272,7 @@ def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_capability("accounts.manage")
 @require_POST
-def user_otp_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_otp_reset(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = selectors.user_get(viewer=request.user, user_id=user_id)
     services.otp_devices_remove(actor=request.user, user=target)
     messages.success(request, _("已清除该账号的二次验证设备，用户下次登录时需重新绑定。"))
