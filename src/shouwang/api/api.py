@@ -20,8 +20,10 @@ install_error_handlers(api)
 
 from shouwang.accounts.api import router as accounts_router  # noqa: E402
 from shouwang.core.api import router as audit_router  # noqa: E402
+from shouwang.core.jobs_api import router as jobs_router  # noqa: E402
 from shouwang.geo.api import router as geo_router  # noqa: E402
 
 api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
+api.add_router("/jobs", jobs_router)
 api.add_router("/geo", geo_router)
