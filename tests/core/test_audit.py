@@ -72,3 +72,13 @@ def test_the_database_itself_refuses_update_and_delete():
             with connection.cursor() as cursor:
                 cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk, summary="").exists()
+
+
+@pytest.mark.django_db
+def test_audit_log_accepts_a_lazy_user_as_the_record(make_user):
+    from django.utils.functional import SimpleLazyObject
+
+    user = make_user(Role.COUNTY_OFFICER, "420111")
+    lazy = SimpleLazyObject(lambda: user)
+    event = audit_log(actor=lazy, action=AuditAction.UPDATE, obj=lazy, summary="lazy")
+    assert (event.object_type, event.object_id) == ("accounts.user", str(user.pk))

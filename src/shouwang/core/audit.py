@@ -82,7 +82,8 @@ def audit_log(
     if not division_code and actor is not None and actor.is_authenticated:
         # Events without a record (logins, tokens) belong to the actor's own division.
         division_code = str(getattr(actor, "division_id", "") or "")
-    personal = personal_field_names(type(obj)) if obj is not None else set()
+    # obj.__class__, not type(obj): request.user is a lazy proxy whose __class__ is the model.
+    personal = personal_field_names(obj.__class__) if obj is not None else set()
     ctx = current_request_context()
     real_actor = actor if actor is not None and actor.is_authenticated else None
     event = AuditEvent(
