@@ -18,6 +18,7 @@ from shouwang.dashboard.areas import AREAS
 from shouwang.dashboard.capabilities import CAPABILITY_TEXT
 from shouwang.dashboard.navigation import NAVIGATION
 from shouwang.geo.models import NATION_CODE
+from tests.factories import SAMPLE_DIVISIONS
 
 # A division of a level each role may be bound to.
 ROLE_DIVISION = {
@@ -255,3 +256,42 @@ def test_login_page_uses_the_shell_styles(client):
     assert "/static/shouwang/shell.css" in html
     assert 'data-testid="jurisdiction"' not in html
     assert 'data-testid="sidenav"' not in html
+
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+# Chinese that belongs on an English page: the brand, the Chinese language's own name and the
+# official division names.
+ALLOWED_CHINESE = {"守望", "简体中文"} | {name for _, name, *_ in SAMPLE_DIVISIONS}
+
+
+def untranslated(html: str) -> set[str]:
+    text = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", html, flags=re.S)
+    return set(CJK.findall(text)) - ALLOWED_CHINESE
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_english_home_has_no_untranslated_chinese(make_user, role):
+    user = make_user(role, ROLE_DIVISION[role])
+    html = logged_in(user).get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert untranslated(html) == set()
+
+
+@pytest.mark.django_db
+def test_english_error_pages_have_no_untranslated_chinese(make_user):
+    client = logged_in(make_user(Role.COUNTY_OFFICER, "420111"))
+    for path in ("/no-such-page/", "/audit/"):
+        assert untranslated(client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()) == set()
+    with translation.override("en"):
+        assert untranslated(server_error(RequestFactory().get("/")).content.decode()) == set()
+
+
+@pytest.mark.django_db
+def test_english_audit_count_is_pluralised(make_user):
+    auditor = make_user(Role.AUDITOR, "420111")
+    audit_log(actor=None, action="update", object_type="shell.test", object_id="1",
+              division_code="420111", summary="x")
+    html = logged_in(auditor).get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    n = AuditEvent.objects.filter(division_code__startswith="420111").count()
+    assert n > 1
+    assert f"Hongshan Qu (洪山区) has {n} audit records." in html
