@@ -167,6 +167,7 @@ API_TOKEN_DEFAULT_DAYS = int(os.environ.get("SHOUWANG_API_TOKEN_DAYS", "90"))
 PERSONAL_DATA_KEYS = os.environ.get("SHOUWANG_DATA_KEYS", "")
 PERSONAL_DATA_KEY_FILE = os.environ.get("SHOUWANG_DATA_KEY_FILE", str(VAR_DIR / "data-keys"))
 PERSONAL_LOOKUP_KEY = os.environ.get("SHOUWANG_LOOKUP_KEY", "")
+PERSONAL_LOOKUP_KEY_FILE = os.environ.get("SHOUWANG_LOOKUP_KEY_FILE", str(VAR_DIR / "lookup-key"))
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core.audit import audit_log
+from shouwang.core.validators import clear_region_cache
 from shouwang.core.errors import InvalidInput
 from shouwang.core.models import AuditAction
 from shouwang.geo.models import NATION_CODE, Division, Level
@@ -158,6 +159,8 @@ def divisions_load(
             changes={"source": result.source, "created": created, "updated": updated,
                      "unchanged": unchanged, "by_level": by_level},
         )
+        # The resident-ID validator caches the current region codes of this process.
+        transaction.on_commit(clear_region_cache)
     return result
 
 
@@ -295,6 +298,8 @@ def townships_load(
             changes={"source": result.source, "created": created, "updated": updated,
                      "unchanged": unchanged, "by_level": by_level},
         )
+        # The resident-ID validator caches the current region codes of this process.
+        transaction.on_commit(clear_region_cache)
     return result
 
 
