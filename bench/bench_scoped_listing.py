@@ -18,12 +18,12 @@ import random
 import statistics
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwang.config.settings")
 os.environ.setdefault("SHOUWANG_VAR_DIR", "/tmp/shouwang-bench-var")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -40,8 +40,39 @@ MARKER = "bench.scoped"
 
 def county_codes(n: int = 2_900) -> list[str]:
     """Synthetic but well-formed county codes spread over 31 provinces."""
-    provinces = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45,
-                 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65]
+    provinces = [
+        11,
+        12,
+        13,
+        14,
+        15,
+        21,
+        22,
+        23,
+        31,
+        32,
+        33,
+        34,
+        35,
+        36,
+        37,
+        41,
+        42,
+        43,
+        44,
+        45,
+        46,
+        50,
+        51,
+        52,
+        53,
+        54,
+        61,
+        62,
+        63,
+        64,
+        65,
+    ]
     rng = random.Random(7)
     codes: set[str] = set()
     while len(codes) < n:
@@ -62,8 +93,10 @@ def populate(codes: list[str]) -> float:
         n = min(BATCH, ROWS - offset)
         AuditEvent.objects.bulk_create(
             AuditEvent(
-                actor_username=f"user{rng.randint(1, 5000)}", action="update",
-                object_type=MARKER, object_id=str(offset + i),
+                actor_username=f"user{rng.randint(1, 5000)}",
+                action="update",
+                object_type=MARKER,
+                object_id=str(offset + i),
                 division_code=rng.choice(codes),
                 summary="generated for the scoped-listing benchmark",
             )
@@ -76,21 +109,24 @@ def populate(codes: list[str]) -> float:
     with connection.cursor() as cursor:
         table = AuditEvent._meta.db_table
         if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER core_auditevent_no_change")
             cursor.execute(
-                f"ALTER TABLE {table} DISABLE TRIGGER core_auditevent_no_change"  # noqa: S608
+                f"UPDATE {table} SET occurred_at = %s + (id %% 525600) * interval '1 minute'"
+                " WHERE object_type = %s",
+                [start, MARKER],
             )
-            cursor.execute(
-                f"UPDATE {table} SET occurred_at = %s + (id %% 525600) * interval '1 minute'"  # noqa: S608
-                " WHERE object_type = %s", [start, MARKER])
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER core_auditevent_no_change")
             cursor.execute(f"ANALYZE {table}")
         else:
             triggers = importlib.import_module(
-                "shouwang.core.migrations.0002_audit_append_only_triggers")
+                "shouwang.core.migrations.0002_audit_append_only_triggers"
+            )
             cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_update")
             cursor.execute(
-                f"UPDATE {table} SET occurred_at = datetime(%s, '+' || (id %% 525600) || ' minutes')"  # noqa: S608
-                " WHERE object_type = %s", [start.strftime("%Y-%m-%d %H:%M:%S"), MARKER])
+                f"UPDATE {table} SET occurred_at ="
+                " datetime(%s, '+' || (id %% 525600) || ' minutes') WHERE object_type = %s",
+                [start.strftime("%Y-%m-%d %H:%M:%S"), MARKER],
+            )
             cursor.execute(triggers.SQLITE[0])
             cursor.execute("ANALYZE")
     return time.perf_counter() - t0
@@ -103,12 +139,15 @@ def auditor(code: str, level: str) -> object:
     parent = None
     if level != "nation":
         Division.objects.get_or_create(
-            code="000000", defaults={"name": "中华人民共和国", "level": "nation"})
+            code="000000", defaults={"name": "中华人民共和国", "level": "nation"}
+        )
         parent = "000000"
     division, _ = Division.objects.get_or_create(
-        code=code, defaults={"name": f"bench {code}", "level": level, "parent_id": parent})
+        code=code, defaults={"name": f"bench {code}", "level": level, "parent_id": parent}
+    )
     user, _ = User.objects.get_or_create(
-        username=f"bench-auditor-{code}", defaults={"role": "auditor", "division": division})
+        username=f"bench-auditor-{code}", defaults={"role": "auditor", "division": division}
+    )
     return user
 
 
@@ -124,8 +163,10 @@ def first_page_ms(user: object, repeats: int = 30) -> dict[str, float]:
         timings.append((time.perf_counter() - t0) * 1000)
         assert rows, "the benchmark county has no rows"
     timings.sort()
-    return {"median_ms": round(statistics.median(timings), 2),
-            "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2)}
+    return {
+        "median_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+    }
 
 
 def main() -> None:
@@ -141,8 +182,11 @@ def main() -> None:
         "province_first_page": first_page_ms(auditor(county[:2] + "0000", "province"), 10),
         "nation_first_page": first_page_ms(auditor("000000", "nation"), 10),
     }
-    write_result(f"scoped_listing_{connection.vendor}", figures,
-                 targets={"county_first_page.median_ms": "< 50"})
+    write_result(
+        f"scoped_listing_{connection.vendor}",
+        figures,
+        targets={"county_first_page.median_ms": "< 50"},
+    )
 
 
 if __name__ == "__main__":

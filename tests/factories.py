@@ -6,7 +6,7 @@ from shouwang.accounts.models import User
 from shouwang.accounts.services import user_create
 from shouwang.geo.models import NATION_CODE, Division, Level
 
-PASSWORD = "Shouwang-test-2026!"  # noqa: S105
+PASSWORD = "Shouwang-test-2026!"
 
 # A small, real corner of the division tree: two provinces, two cities, three counties each side.
 SAMPLE_DIVISIONS: list[tuple[str, str, str, str, str | None]] = [

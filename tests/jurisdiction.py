@@ -2,16 +2,18 @@
 
 Each capability registers its record routes in `tests/<app>/routes.py`:
 
-    @scoped_route("api:audit_event", sibling=(Role.AUDITOR, "420111"), parent=(Role.AUDITOR, "420100"))
+    @scoped_route("api:audit_event",
+                  sibling=(Role.AUDITOR, "420111"), parent=(Role.AUDITOR, "420100"))
     def _make_audit_event(division_code: str) -> dict[str, Any]:
         event = ...create a record in division_code through the real services...
         return {"event_id": event.pk}
 
-The walker creates the record in 武昌区 (420106) and asserts that an officer of the sibling county
-洪山区 (420111) gets 404 and an officer of the parent city 武汉市 (420100) gets 200. Routes that take
-a parameter but hold no jurisdiction-bound record (public reference data, the caller's own
-tokens) are declared with `unscoped_route(name, reason)`. A parameterised route that is in
-neither list fails `tests/test_jurisdiction.py`, so no new endpoint can forget the check.
+The walker creates the record in 武昌区 (420106) and asserts that an officer of the
+sibling county 洪山区 (420111) gets 404 and an officer of the parent city 武汉市 (420100)
+gets 200. Routes that take a parameter but hold no jurisdiction-bound record (public
+reference data, the caller's own tokens) are declared with `unscoped_route(name, reason)`.
+A parameterised route in neither list fails `tests/test_jurisdiction.py`, so no new
+endpoint can forget the check.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def parameterised_routes() -> dict[str, str]:
     """{name: route} of every route that takes a path parameter, Django's own admin excepted
     (the admin is for system administrators and scopes nothing by division)."""
     return {
-        name: route for route, name in iter_routes()
+        name: route
+        for route, name in iter_routes()
         if "<" in route and not route.startswith("admin/") and name != "set_language"
     }

@@ -10,12 +10,20 @@ from shouwang.core.models import AuditAction, AuditEvent, AuditLogIsAppendOnly
 
 def test_mask_changes_hides_personal_values_but_keeps_the_field_name():
     masked = mask_changes(
-        {"name": ["张三", "李四"], "id_number": "420111199001011234", "phone": [None, "13800138000"],
-         "status": ["suspected", "confirmed"]},
+        {
+            "name": ["张三", "李四"],
+            "id_number": "420111199001011234",
+            "phone": [None, "13800138000"],
+            "status": ["suspected", "confirmed"],
+        },
         personal_fields={"name", "id_number", "phone"},
     )
-    assert masked == {"name": [MASK, MASK], "id_number": MASK, "phone": [None, MASK],
-                      "status": ["suspected", "confirmed"]}
+    assert masked == {
+        "name": [MASK, MASK],
+        "id_number": MASK,
+        "phone": [None, MASK],
+        "status": ["suspected", "confirmed"],
+    }
 
 
 def test_diff_lists_only_changed_fields():
@@ -25,11 +33,13 @@ def test_diff_lists_only_changed_fields():
 @pytest.mark.django_db
 def test_audit_log_records_actor_request_and_division(make_user):
     officer = make_user(Role.COUNTY_OFFICER, "420111")
-    token = set_request_context(RequestContext(request_id="req-1", ip_address="10.1.2.3",
-                                               user_agent="pytest"))
+    token = set_request_context(
+        RequestContext(request_id="req-1", ip_address="10.1.2.3", user_agent="pytest")
+    )
     try:
-        event = audit_log(actor=officer, action=AuditAction.EXPORT, object_type="x",
-                          summary="export")
+        event = audit_log(
+            actor=officer, action=AuditAction.EXPORT, object_type="x", summary="export"
+        )
     finally:
         reset_request_context(token)
     event.refresh_from_db()
@@ -66,11 +76,16 @@ def test_no_orm_path_changes_or_removes_an_audit_row():
 def test_the_database_itself_refuses_update_and_delete():
     event = audit_log(actor=None, action=AuditAction.CREATE, object_type="x", division_code="42")
     table = AuditEvent._meta.db_table
-    for sql in (f"UPDATE {table} SET summary = 'tampered' WHERE id = %s",  # noqa: S608
-                f"DELETE FROM {table} WHERE id = %s"):  # noqa: S608
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [event.pk])
+    for sql in (
+        f"UPDATE {table} SET summary = 'tampered' WHERE id = %s",
+        f"DELETE FROM {table} WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk, summary="").exists()
 
 

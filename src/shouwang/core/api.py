@@ -5,11 +5,10 @@
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from shouwang.accounts.permissions import AuthedRequest, check_capability
 from shouwang.core import selectors
 
 router = Router(tags=["audit"])
@@ -40,21 +39,16 @@ class AuditFilterIn(Schema):
     until: date | None = None
 
 
-def _require_auditor(request: HttpRequest) -> None:
-    if not request.user.has_capability("audit.read"):
-        raise HttpError(403, "audit.read")
-
-
 @router.get("/events", response=list[AuditEventOut], summary="Audit events, newest first")
 @paginate(LimitOffsetPagination)
-def audit_events(request: HttpRequest, filters: Query[AuditFilterIn]) -> Any:
-    _require_auditor(request)
+def audit_events(request: AuthedRequest, filters: Query[AuditFilterIn]) -> Any:
+    check_capability(request, "audit.read")
     return selectors.audit_event_list(
         user=request.user, filters=selectors.AuditFilters(**filters.dict())
     )
 
 
 @router.get("/events/{event_id}", response=AuditEventOut, summary="One audit event")
-def audit_event(request: HttpRequest, event_id: int) -> Any:
-    _require_auditor(request)
+def audit_event(request: AuthedRequest, event_id: int) -> Any:
+    check_capability(request, "audit.read")
     return selectors.audit_event_get(user=request.user, event_id=event_id)

@@ -39,7 +39,7 @@ def mask_changes(changes: Mapping[str, Any], personal_fields: Iterable[str]) -> 
     out: dict[str, Any] = {}
     for field, value in changes.items():
         if field in personal:
-            if isinstance(value, (list, tuple)) and len(value) == 2:  # noqa: PLR2004
+            if isinstance(value, (list, tuple)) and len(value) == 2:
                 out[field] = [MASK if value[0] not in (None, "") else value[0],
                               MASK if value[1] not in (None, "") else value[1]]
             else:

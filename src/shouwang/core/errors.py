@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from django.utils.functional import Promise
 
 
-class InvalidInput(Exception):  # noqa: N818 - reads better at the raise site
+class InvalidInput(Exception):
     """Bad input, field by field. Raised before anything is written (inside the transaction)."""
 
     def __init__(
@@ -25,5 +25,5 @@ class InvalidInput(Exception):  # noqa: N818 - reads better at the raise site
         super().__init__(code)
 
 
-class NotFound(Exception):  # noqa: N818
+class NotFound(Exception):
     """A record that does not exist, or lies outside the caller's jurisdiction."""

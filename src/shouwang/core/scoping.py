@@ -78,9 +78,10 @@ def get_scoped_or_404(
     **lookup: Any,
 ) -> M:
     """One record inside the user's jurisdiction, or Http404 (also when it exists elsewhere)."""
+    model: Any = queryset.model
     try:
         return scoped(queryset, user, field).get(**lookup)
-    except (queryset.model.DoesNotExist, queryset.model.MultipleObjectsReturned, ValueError):
+    except (model.DoesNotExist, model.MultipleObjectsReturned, ValueError):
         raise Http404 from None
 
 

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import QuerySet
 
-from shouwang.core.models import AuditEvent
 from shouwang.core.errors import InvalidInput
+from shouwang.core.models import AuditEvent
 from shouwang.core.scoping import get_scoped_or_404, prefix_q, scoped
 
 if TYPE_CHECKING:

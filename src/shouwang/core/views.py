@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.dateparse import parse_date
 
+from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core import selectors
 from shouwang.core.errors import InvalidInput
 from shouwang.core.models import AuditAction
 
 
-def _require_auditor(request: HttpRequest) -> None:
-    if not request.user.has_capability("audit.read"):
-        raise PermissionDenied
-
-
-@login_required
-def audit_list(request: HttpRequest) -> HttpResponse:
-    _require_auditor(request)
+@require_capability("audit.read")
+def audit_list(request: AuthedRequest) -> HttpResponse:
     g = request.GET
     filters = selectors.AuditFilters(
         actor=g.get("actor") or None,
@@ -43,8 +36,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
-def audit_detail(request: HttpRequest, event_id: int) -> HttpResponse:
-    _require_auditor(request)
+@require_capability("audit.read")
+def audit_detail(request: AuthedRequest, event_id: int) -> HttpResponse:
     event = selectors.audit_event_get(user=request.user, event_id=event_id)
     return render(request, "core/audit_detail.html", {"event": event})
