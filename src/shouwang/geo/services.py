@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core.audit import audit_log
-from shouwang.core.validators import clear_region_cache
 from shouwang.core.errors import InvalidInput
 from shouwang.core.models import AuditAction
+from shouwang.core.validators import clear_region_cache
 from shouwang.geo.models import NATION_CODE, Division, Level
 from shouwang.geo.names import romanise
 from shouwang.geo.source import SourceDivision, centroids, source_divisions, source_version
