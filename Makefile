@@ -76,3 +76,6 @@ messages: install
 	  (cd "$$app" && ../../../$(VENV)/bin/python ../../../manage.py makemessages -l en --no-obsolete -v0 \
 	              && ../../../$(VENV)/bin/python ../../../manage.py compilemessages -l en -v0); \
 	done
+	@echo "== src/shouwang/templates (project catalogue in src/shouwang/locale)"
+	@cd src/shouwang/templates && ../../../$(VENV)/bin/python ../../../manage.py makemessages -l en --no-obsolete -v0 \
+	  && cd ../locale/.. && ../../$(VENV)/bin/python ../../manage.py compilemessages -l en -v0
