@@ -54,12 +54,20 @@ def test_login_and_logout_are_audited_and_the_shell_shows_logout(make_user):
 
 @pytest.mark.django_db
 def test_failed_login_of_an_unknown_name_is_audited_truncated():
-    long_name = "<b>" + "x" * 300
+    long_name = "<b>" + "x" * 140
     password_login(Client(), long_name, "secret-guess-1")
     event = AuditEvent.objects.get(action=AuditAction.LOGIN_FAILED)
     assert event.actor is None and event.division_code == ""
     assert "x" * 64 not in event.summary and "x" * 60 in event.summary
     assert "secret-guess-1" not in event.summary
+
+
+@pytest.mark.django_db
+def test_over_long_username_is_a_field_error_not_a_crash():
+    response = password_login(Client(), "x" * 300, "secret-guess-1", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "has at most 150 characters" in response.content.decode()
+    assert not AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED).exists()
 
 
 @pytest.mark.django_db

@@ -9,6 +9,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.accounts.roles import Role
+
+USERNAME_MAX_LENGTH = 150
 from shouwang.core.errors import InvalidInput
 
 
@@ -27,6 +29,17 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].label = _("密码")
         self.fields["username"].error_messages["required"] = _("请输入账号。")
         self.fields["password"].error_messages["required"] = _("请输入密码。")
+
+    def clean_username(self) -> str:
+        # Django's login form puts max_length on the widget only, so an over-long name would
+        # reach authenticate() and django-axes, whose attempt log holds 255 characters: on
+        # PostgreSQL that is a 500. No account has such a name, so it is a plain field error.
+        username: str = self.cleaned_data.get("username") or ""
+        if len(username) > USERNAME_MAX_LENGTH:
+            raise forms.ValidationError(
+                _("账号不能超过 %(n)d 个字符。") % {"n": USERNAME_MAX_LENGTH}, code="max_length"
+            )
+        return username
 
 
 class OtpTokenForm(forms.Form):
