@@ -8,10 +8,12 @@ place a write passes through).
 
 from __future__ import annotations
 
+import re
 from typing import TypedDict
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
@@ -57,6 +59,11 @@ def _require_manager(actor: User | None, target_division_code: str | None = None
         raise PermissionDenied(MANAGE)
 
 
+# The same characters as Django's UnicodeUsernameValidator: names appear in URLs, logs and audit
+# rows, so markup or spaces have no place in them.
+_USERNAME_PATTERN = re.compile(r"[\w.@+-]+")
+
+
 def user_create(
     *,
     actor: User | None,
@@ -80,10 +87,20 @@ def user_create(
         errors.setdefault("username", []).append(_("此项为必填项。"))
     elif len(username) > 150:
         errors.setdefault("username", []).append(_("不能超过 150 个字符。"))
+    elif not _USERNAME_PATTERN.fullmatch(username):
+        errors.setdefault("username", []).append(
+            _("账号只能包含字母、数字和 @ . + - _ 符号。")
+        )
     elif User.objects.filter(username=username).exists():
         errors.setdefault("username", []).append(_("该账号已存在。"))
     if role not in Role.values:
         errors.setdefault("role", []).append(_("未知的角色：%(role)s。") % {"role": role})
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.setdefault("email", []).append(_("请输入有效的电子邮箱地址。"))
     division = Division.objects.filter(code=division_code).first()
     if division is None:
         errors.setdefault("division_code", []).append(
