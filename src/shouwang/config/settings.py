@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "shouwang.core",
     "shouwang.geo",
     "shouwang.accounts",
+    "shouwang.surveillance",
     "shouwang.api",
     "shouwang.dashboard",
 ]

@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("shouwang.accounts.urls")),
     path("audit/", include("shouwang.core.urls")),
     path("geo/", include("shouwang.geo.urls")),
+    path("surveillance/", include("shouwang.surveillance.urls")),
     path("", include("shouwang.dashboard.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Every read of the surveillance app, always through shouwang.core.scoping."""
