@@ -387,3 +387,15 @@ def test_api_tasks_and_cancel(client, lab, officer):
     r = client.post(url, {"reason": "复核为假阳性"}, content_type="application/json", **auth)
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
     assert client.get("/api/v1/surveillance/labs/tasks", **auth).json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_api_errors_speak_english_when_asked(client, lab):
+    r = client.post("/api/v1/surveillance/labs",
+                    _json({"method": "antigen", "ct_value": 31, "division_code": "420100"}),
+                    content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **bearer(lab))
+    assert r.status_code == 422
+    fields = r.json()["fields"]
+    assert fields["ct_value"] == ["Only a nucleic acid test (PCR) has a Ct value."]
+    assert fields["division_code"] == [
+        "The residence division must be a county-level division or below."]

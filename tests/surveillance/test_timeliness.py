@@ -14,6 +14,7 @@ from shouwang.core.validators import resident_id_check_char
 from shouwang.surveillance.models import CaseReport, CaseStatus, Classification, Disease
 from shouwang.surveillance.selectors import timeliness as sel
 from shouwang.surveillance.services.timeliness import (
+    URGENT_VERIFICATION_HOURS,
     VERIFICATION_HOURS,
     case_deadlines,
     report_deadline,
@@ -51,8 +52,7 @@ def make_case(
     """
     d = Disease.objects.get(code=disease)
     reported_at = diagnosed_at + report_delay
-    deadlines = case_deadlines(diagnosed_at=diagnosed_at, reported_at=reported_at,
-                               report_deadline_hours=d.report_deadline_hours)
+    deadlines = case_deadlines(disease=d, diagnosed_at=diagnosed_at, reported_at=reported_at)
     return CaseReport.objects.create(
         name="张三", id_type="resident_id" if id_number else "none", id_number=id_number,
         disease=d, classification=Classification.CONFIRMED, division_code=division_code,
@@ -67,11 +67,19 @@ def make_case(
 
 # --- deadlines --------------------------------------------------------------------------------
 
-def test_deadlines_follow_the_disease_and_the_verification_rule():
-    d = case_deadlines(diagnosed_at=NOON, reported_at=NOON + timedelta(hours=1),
-                       report_deadline_hours=2)
-    assert d.report_deadline_at == NOON + timedelta(hours=2)
-    assert d.verification_due_at == NOON + timedelta(hours=1 + VERIFICATION_HOURS)
+@pytest.mark.django_db
+@pytest.mark.parametrize(("code", "report_h", "verify_h"),
+                         [("plague", 2, 2), ("sars", 2, 2), ("covid19", 24, 24),
+                          ("hfmd", 24, 24)])
+def test_deadlines_follow_the_disease(code, report_h, verify_h):
+    d = case_deadlines(disease=Disease.objects.get(code=code), diagnosed_at=NOON,
+                       reported_at=NOON + timedelta(hours=1))
+    assert d.report_deadline_at == NOON + timedelta(hours=report_h)
+    assert d.verification_due_at == NOON + timedelta(hours=1 + verify_h)
+
+
+def test_deadline_arithmetic():
+    assert VERIFICATION_HOURS == 24 and URGENT_VERIFICATION_HOURS == 2
     assert report_deadline(NOON, 24) == NOON + timedelta(days=1)
     assert verification_due(NOON, hours=12) == NOON + timedelta(hours=12)
     with pytest.raises(ValueError, match="report_deadline_hours"):
