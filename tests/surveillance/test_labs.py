@@ -76,6 +76,8 @@ def test_the_same_source_key_stores_one_result(lab):
     assert again.pk == first.pk
     assert LabResult.objects.count() == 1
     assert ReportTask.objects.count() == 1
+    replay = AuditEvent.objects.get(action=AuditAction.READ)
+    assert (replay.actor, replay.object_id) == (lab, str(first.pk))
 
 
 @pytest.mark.django_db

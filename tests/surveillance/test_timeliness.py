@@ -158,6 +158,12 @@ def test_rates_respect_the_jurisdiction_and_reject_bad_levels(seeded, make_user)
                                      now=NOW)
     assert [(r.division_code, r.division_name, r.reports) for r in townships] == [
         ("420111001", "珞南街道", 4)]
+    children = sel.timeliness_rates(user=hongshan, since=DAY, until=DAY, level="children",
+                                    now=NOW)
+    assert children == townships
+    city = sel.timeliness_rates(user=make_user(Role.CITY_OFFICER, "420100"), since=DAY,
+                                until=DAY, level="children", now=NOW)
+    assert [r.division_code for r in city] == ["420106", "420111"]
     with pytest.raises(InvalidInput) as exc:
         sel.timeliness_rates(user=hongshan, since=DAY, until=DAY, level="prefecture")
     assert "level" in exc.value.fields

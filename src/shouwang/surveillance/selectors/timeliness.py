@@ -33,6 +33,18 @@ LEVELS: dict[str, str] = {
 }
 
 
+# The level just below the user's own division: a county officer sees its townships.
+CHILDREN = "children"
+_CHILD_OF_WIDTH = {0: "province", 2: "prefecture", 4: "county", 6: "township"}
+
+
+def _child_level(prefix: str) -> str:
+    child = _CHILD_OF_WIDTH.get(len(prefix))
+    if child is None:
+        raise InvalidInput({"level": [_("您的辖区没有可统计的下级区划。")]})
+    return child
+
+
 def _day_start(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
@@ -99,17 +111,20 @@ def timeliness_rates(
     level: str = "county",
     now: datetime | None = None,
 ) -> list[TimelinessRow]:
-    """Reporting and verification timeliness per division of `level` inside the jurisdiction.
+    """Reporting and verification timeliness per division of `level` inside the jurisdiction
+    (`level="children"`: the divisions one level below the user's own).
 
     One aggregate query grouped by the code prefix of the level (Substr(division_code, 1, n));
     the divisions of that level with no reports are listed too, with None rates. Reports still
     awaiting verification and not yet due count in neither part of the verification rate.
     """
+    prefix = jurisdiction_prefix(user)
+    if level == CHILDREN:
+        level = _child_level(prefix or "")
     if level not in LEVELS:
-        options = ", ".join(LEVELS)
+        options = ", ".join([*LEVELS, CHILDREN])
         raise InvalidInput({"level": [_("取值无效，可选：%(opts)s。") % {"opts": options}]})
     now = now or timezone.now()
-    prefix = jurisdiction_prefix(user)
     width = PREFIX_LENGTH[LEVELS[level]]
     if prefix is not None and width < len(prefix):
         raise InvalidInput({"level": [_("统计层级不能高于您的辖区层级。")]})

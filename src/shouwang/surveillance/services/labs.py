@@ -296,6 +296,9 @@ def _existing(actor: User, source_key: str) -> tuple[LabResult, bool]:
     if found is None:
         # The key belongs to a result the caller cannot see: say the key is taken, not by whom.
         raise InvalidInput({"source_key": [_("该来源键已被其他记录使用。")]})
+    # The stored record (personal fields included) goes back to the caller: that is a read.
+    audit_log(actor=actor, action=AuditAction.READ, obj=found,
+              summary="lab result returned for a repeated source key")
     return found, False
 
 
