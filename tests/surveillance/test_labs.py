@@ -401,3 +401,18 @@ def test_api_errors_speak_english_when_asked(client, lab):
     assert fields["ct_value"] == ["Only a nucleic acid test (PCR) has a Ct value."]
     assert fields["division_code"] == [
         "The residence division must be a county-level division or below."]
+
+
+@pytest.mark.django_db
+def test_lists_do_not_query_per_row(client, lab, officer, django_assert_max_num_queries):
+    for i in range(5):
+        lab_result_submit(actor=lab, data=lab_data(
+            sample_id=f"N-{i}", id_number=resident_id("420106", "19850505", f"{i:03d}")))
+    auth = bearer(officer)
+    # Token check and its last-used stamp, the count, the page (+1 spare): never one per row.
+    with django_assert_max_num_queries(5):
+        r = client.get("/api/v1/surveillance/labs/tasks", **auth)
+    assert r.json()["count"] == 5
+    with django_assert_max_num_queries(5):
+        r = client.get("/api/v1/surveillance/labs", **auth)
+    assert r.json()["count"] == 5
