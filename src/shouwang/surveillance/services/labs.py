@@ -12,16 +12,12 @@ Who may submit what, and who sees it afterwards: docs/decisions/0650-lab-results
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -30,49 +26,30 @@ from shouwang.core.errors import InvalidInput
 from shouwang.core.fields import lookup_hash
 from shouwang.core.models import AuditAction
 from shouwang.core.scoping import in_jurisdiction
-from shouwang.core.validators import (
-    InvalidIdentifier,
-    normalize_mobile,
-    parse_passport,
-    parse_resident_id,
-)
 from shouwang.geo.models import Division, Level
 from shouwang.surveillance.models import (
     CaseReport,
     CaseStatus,
     Disease,
-    IdType,
     LabResult,
     ReportTask,
     SampleType,
-    Sex,
     TaskStatus,
     TestMethod,
     TestResult,
 )
+from shouwang.surveillance.validation import CLOCK_SKEW, COUNTY_CODE_LENGTH, parse_aware
+from shouwang.surveillance.validation import _person as person_fields
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
 
-# A device clock a few minutes ahead of the server is normal; an hour ahead is a wrong date.
-CLOCK_SKEW = timedelta(minutes=5)
 CT_MIN, CT_MAX = 0.0, 50.0
 PERSON_LEVELS = frozenset({Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE})
-COUNTY_CODE_LENGTH = 6
 LAB_WRITE = "surveillance.lab_write"
 OFFICER_WRITE = "surveillance.write"
 
 Errors = dict[str, list[str | Promise]]
-
-
-@dataclass(frozen=True)
-class _Person:
-    name: str
-    id_type: str
-    id_number: str
-    phone: str
-    sex: str
-    birth_date: date | None
 
 
 def _add(errors: Errors, field: str, message: str | Promise) -> None:
@@ -82,35 +59,6 @@ def _add(errors: Errors, field: str, message: str | Promise) -> None:
 def _text(data: Mapping[str, Any], field: str) -> str:
     value = data.get(field)
     return "" if value is None else str(value).strip()
-
-
-def _aware(value: Any) -> datetime | None:
-    """A datetime from a datetime or an ISO 8601 string; naive values are China time."""
-    if isinstance(value, datetime):
-        parsed: datetime | None = value
-    elif isinstance(value, str) and value.strip():
-        try:
-            parsed = parse_datetime(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
-    return parsed
-
-
-def _date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return parse_date(value.strip())
-        except ValueError:
-            return None
-    return None
 
 
 def _choice(data: Mapping[str, Any], field: str, choices: Any, errors: Errors,
@@ -136,56 +84,6 @@ def _division(code: str, field: str, errors: Errors,
         _add(errors, field, _("现住址区划应为县级或以下区划。"))
         return None
     return division
-
-
-def _person(data: Mapping[str, Any], errors: Errors) -> _Person:
-    name = _text(data, "name")
-    if not name:
-        _add(errors, "name", _("此项为必填项。"))
-    id_type = _choice(data, "id_type", IdType, errors, default=IdType.RESIDENT_ID)
-    raw_id = _text(data, "id_number")
-    id_number = ""
-    sex = _text(data, "sex") or Sex.UNKNOWN
-    if sex not in Sex.values:
-        _add(errors, "sex", _("取值无效，可选：%(opts)s。") % {"opts": ", ".join(Sex.values)})
-    birth_date = _date(data.get("birth_date"))
-    if data.get("birth_date") not in (None, "") and birth_date is None:
-        _add(errors, "birth_date", _("请输入有效日期（YYYY-MM-DD）。"))
-    try:
-        if id_type == IdType.NONE:
-            if raw_id:
-                _add(errors, "id_number", _("证件类型为“无证件”时不应填写证件号码。"))
-        elif not raw_id:
-            if id_type in IdType.values:
-                _add(errors, "id_number", _("此项为必填项。"))
-        elif id_type == IdType.RESIDENT_ID:
-            parsed = parse_resident_id(raw_id)
-            id_number = parsed.number
-            # The number states sex and birth date; a form that disagrees is mistyped somewhere.
-            if sex == Sex.UNKNOWN:
-                sex = parsed.sex
-            elif sex != parsed.sex:
-                _add(errors, "sex", _("性别与身份证号码不符。"))
-            if birth_date is None:
-                birth_date = parsed.birth_date
-            elif birth_date != parsed.birth_date:
-                _add(errors, "birth_date", _("出生日期与身份证号码不符。"))
-        elif id_type == IdType.PASSPORT:
-            id_number = parse_passport(raw_id).number
-        else:
-            id_number = raw_id
-    except InvalidIdentifier as exc:
-        _add(errors, "id_number", exc.message)
-    phone = ""
-    raw_phone = _text(data, "phone")
-    if raw_phone:
-        try:
-            phone = normalize_mobile(raw_phone)
-        except InvalidIdentifier as exc:
-            _add(errors, "phone", exc.message)
-    if birth_date is not None and birth_date > timezone.localdate():
-        _add(errors, "birth_date", _("日期不能晚于今天。"))
-    return _Person(name, id_type, id_number, phone, sex, birth_date)
 
 
 def _can_submit(actor: User) -> bool:
@@ -227,7 +125,7 @@ def _clean(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
     now = timezone.now()
     times: dict[str, datetime | None] = {}
     for field in ("sampled_at", "tested_at"):
-        value = _aware(data.get(field))
+        value = parse_aware(data.get(field))
         times[field] = value
         if data.get(field) in (None, ""):
             _add(errors, field, _("此项为必填项。"))
@@ -248,7 +146,9 @@ def _clean(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
     lab_division = _division(lab_code, "laboratory_division_code", errors)
     person_code = _text(data, "division_code")
     person_division = _division(person_code, "division_code", errors, PERSON_LEVELS)
-    person = _person(data, errors)
+    # The person is validated exactly as on a case report (the shared rules of validation.py).
+    name, id_type, id_number, phone, sex, birth_date = person_fields(
+        data, errors, timezone.localdate())
 
     # The submitter must see what it submitted (visibility is the person's division OR the
     # lab's); a laboratory account speaks for its own laboratory only.
@@ -268,9 +168,8 @@ def _clean(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
         "disease": disease, "sample_id": sample_id, "sample_type": sample_type,
         "sampled_at": sampled_at, "tested_at": tested_at, "method": method, "result": result,
         "ct_value": ct_value, "laboratory": laboratory, "laboratory_division_code": lab_code,
-        "division_code": person_code, "name": person.name, "id_type": person.id_type,
-        "id_number": person.id_number, "phone": person.phone, "sex": person.sex,
-        "birth_date": person.birth_date,
+        "division_code": person_code, "name": name, "id_type": id_type,
+        "id_number": id_number, "phone": phone, "sex": sex, "birth_date": birth_date,
     }
 
 
