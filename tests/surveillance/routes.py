@@ -42,3 +42,87 @@ scoped_route("api:lab_result_detail")(
     lambda code: {"result_id": _lab_result(code)["result_id"]})
 scoped_route("api:lab_report_task_cancel", method="post", body={"reason": "walker"})(
     lambda code: {"task_id": _lab_result(code)["task_id"]})
+
+
+# --- Case reports and duplicates (services/cases.py, services/dedup.py) -------------------------
+
+
+def _case_officer(division_code: str) -> User:
+    username = f"walker-cases-{division_code}"
+    return User.objects.filter(username=username).first() or make_user(
+        Role.COUNTY_OFFICER, division_code, username=username)
+
+
+def _case_input(division_code: str, **over: Any) -> dict[str, Any]:
+    diagnosed = timezone.now() - timedelta(days=1)
+    body = f"{division_code[:6]}19850312135"
+    data: dict[str, Any] = {
+        "disease": "covid19", "classification": "suspected", "name": "王芳",
+        "id_type": "resident_id", "id_number": body + resident_id_check_char(body),
+        "division_code": division_code, "diagnosed_at": diagnosed,
+        "reported_at": diagnosed + timedelta(hours=1), "reporting_facility": "武汉市第一医院",
+        "reporting_division_code": division_code[:6],
+    }
+    data.update(over)
+    return data
+
+
+def _case(division_code: str) -> Any:
+    from shouwang.surveillance.services.cases import case_report_submit
+
+    case, _ = case_report_submit(actor=_case_officer(division_code),
+                                 data=_case_input(division_code))
+    return case
+
+
+def _revoked_case(division_code: str) -> dict[str, Any]:
+    from shouwang.surveillance.services.cases import case_report_revoke
+
+    case = case_report_revoke(actor=_case_officer(division_code), case=_case(division_code),
+                              version=1, reason="walker")
+    return {"case_id": case.pk}
+
+
+def _merged_case(division_code: str) -> dict[str, Any]:
+    from shouwang.surveillance.services.cases import case_report_submit
+
+    _case(division_code)
+    result = case_report_submit(actor=_case_officer(division_code),
+                                data=_case_input(division_code, classification="confirmed"))
+    assert result.duplicate is not None
+    return {"case_id": result.duplicate.pk}
+
+
+def _candidate(division_code: str) -> dict[str, Any]:
+    from shouwang.surveillance.models import DuplicateCandidate
+    from shouwang.surveillance.services.cases import case_report_submit
+
+    for hours in (30, 20):
+        case_report_submit(actor=_case_officer(division_code), data=_case_input(
+            division_code, id_type="none", id_number="", birth_date="1985-03-12",
+            diagnosed_at=timezone.now() - timedelta(hours=hours),
+            reported_at=timezone.now() - timedelta(hours=hours - 1)))
+    return {"candidate_id": DuplicateCandidate.objects.latest("pk").pk}
+
+
+scoped_route("api:case_report_detail")(lambda code: {"case_id": _case(code).pk})
+scoped_route("api:case_report_history")(lambda code: {"case_id": _case(code).pk})
+scoped_route("api:case_report_correct", method="post",
+             body={"version": 1, "changes": {"occupation": "worker"}, "reason": "walker"})(
+    lambda code: {"case_id": _case(code).pk})
+scoped_route("api:case_report_reclassify", method="post",
+             body={"version": 1, "classification": "confirmed", "reason": "walker"})(
+    lambda code: {"case_id": _case(code).pk})
+scoped_route("api:case_report_outcome", method="post",
+             body={"version": 1, "outcome": "recovered",
+                   "outcome_date": (timezone.localdate()).isoformat()})(
+    lambda code: {"case_id": _case(code).pk})
+scoped_route("api:case_report_verify", method="post", body={"version": 1})(
+    lambda code: {"case_id": _case(code).pk})
+scoped_route("api:case_report_revoke", method="post", body={"version": 1, "reason": "walker"})(
+    lambda code: {"case_id": _case(code).pk})
+scoped_route("api:case_report_restore", method="post", body={"version": 2})(_revoked_case)
+scoped_route("api:case_report_unmerge", method="post", body={"version": 1})(_merged_case)
+scoped_route("api:duplicate_candidate_merge", method="post")(_candidate)
+scoped_route("api:duplicate_candidate_dismiss", method="post", body={"reason": "walker"})(
+    _candidate)

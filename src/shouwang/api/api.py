@@ -22,6 +22,7 @@ from shouwang.accounts.api import router as accounts_router  # noqa: E402
 from shouwang.core.api import router as audit_router  # noqa: E402
 from shouwang.core.jobs_api import router as jobs_router  # noqa: E402
 from shouwang.geo.api import router as geo_router  # noqa: E402
+from shouwang.surveillance.api.cases import router as cases_router  # noqa: E402
 from shouwang.surveillance.api.labs import router as labs_router  # noqa: E402
 from shouwang.surveillance.api.timeliness import router as timeliness_router  # noqa: E402
 
@@ -29,5 +30,6 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("/geo", geo_router)
+api.add_router("/surveillance/cases", cases_router)
 api.add_router("/surveillance/labs", labs_router)
 api.add_router("/surveillance/timeliness", timeliness_router)

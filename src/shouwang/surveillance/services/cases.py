@@ -99,6 +99,12 @@ class Submitted:
         yield self.case
         yield self.created
 
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, index: int) -> Any:
+        return (self.case, self.created)[index]
+
 
 # --- helpers shared with services/dedup.py -------------------------------------------------------
 
