@@ -215,3 +215,14 @@ def test_duplicate_candidates_list_merge_and_dismiss(wuchang):
     r = post(wuchang, f"{URL}/duplicates/{listed[1]['id']}/dismiss", {"reason": "不同人"})
     assert r.status_code == 200 and r.json()["status"] == "dismissed"
     assert len(get(wuchang, f"{URL}/duplicates").json()) == 1
+
+
+@pytest.mark.django_db
+def test_english_conflict_and_date_messages(wuchang):
+    case, _ = case_report_submit(actor=wuchang, data=case_data())
+    r = post(wuchang, f"{URL}/{case.pk}/verify", {"version": 7}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 409
+    assert r.json()["message"].startswith("This case report has been changed by someone else")
+    r = post(wuchang, URL, body(onset_date=timezone.localdate() + timedelta(days=3)),
+             HTTP_ACCEPT_LANGUAGE="en")
+    assert r.json()["fields"]["onset_date"] == ["The onset date cannot be later than today."]

@@ -11,6 +11,7 @@ Rules and choices: docs/decisions/0600-case-reports.md.
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from shouwang.core import crypto
 from shouwang.core.audit import audit_log, diff, mask_changes, personal_field_names
 from shouwang.core.errors import InvalidInput
+from shouwang.core.fields import EncryptedTextField
 from shouwang.core.models import AuditAction
 from shouwang.core.scoping import in_jurisdiction, scoped
 from shouwang.surveillance.models import (
@@ -148,17 +150,16 @@ def _hash_updates(updates: dict[str, Any]) -> dict[str, Any]:
     out = dict(updates)
     for name in list(updates):
         field = CaseReport._meta.get_field(name)
-        lookup = getattr(field, "lookup_field", None)
-        if lookup:
+        if isinstance(field, EncryptedTextField) and field.lookup_field:
             value = updates[name]
-            out[lookup] = crypto.keyed_hash(value, field.lookup_kind) if value else None  # type: ignore[attr-defined]
+            out[field.lookup_field] = crypto.keyed_hash(value, field.lookup_kind) if value else None
     return out
 
 
 def counts_refresh_on_commit(cases: Iterable[CaseReport]) -> None:
     """Refresh the daily counts of the affected counties and days once the change commits."""
     try:
-        from shouwang.surveillance.services import counts
+        counts = importlib.import_module("shouwang.surveillance.services.counts")
     except ImportError:
         return
     refresh = getattr(counts, "daily_counts_refresh_for", None)
