@@ -7,8 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shouwang.accounts.roles import Role
 from shouwang.core.models import AuditAction, AuditEvent
@@ -23,6 +24,13 @@ URL = "/api/v1/surveillance/cases"
 def body(**over: Any) -> dict[str, Any]:
     data = case_data(**over)
     return json.loads(json.dumps(data, default=str))
+
+
+@pytest.fixture(autouse=True)
+def _chinese() -> Any:
+    """Messages are asserted in Chinese; a request in English must not leak into the next test."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture
