@@ -43,3 +43,8 @@ def test_sync_is_idempotent_and_deactivates_what_the_file_dropped(tmp_path):
     assert not Disease.objects.get(code=dropped).active
     assert diseases_sync().updated == 1
     assert Disease.objects.get(code=dropped).active
+
+
+def test_every_code_fits_the_column():
+    limit = Disease._meta.get_field("code").max_length
+    assert all(len(row["code"]) <= limit for row in read_disease_file())

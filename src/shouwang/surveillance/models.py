@@ -283,6 +283,8 @@ class LabResult(PersonFields):
         ordering = ["-tested_at", "-id"]
         indexes = [
             models.Index(fields=["division_code", "tested_at"]),
+            # A lab sees what it entered: the OR in the visibility filter needs both sides.
+            models.Index(fields=["laboratory_division_code", "tested_at"]),
             models.Index(fields=["disease", "id_number_hash"]),
         ]
 
