@@ -15,7 +15,7 @@ from shouwang.surveillance import demo
 from shouwang.surveillance.models import CaseReport, CaseStatus
 from tests.factories import make_user
 
-TINY = Scale("tiny", "4201", 0, "the sample Wuhan districts, a few dozen cases")
+TINY = Scale("tiny", "4201", 20, "the sample Wuhan districts, a few dozen cases")
 
 
 @pytest.fixture
@@ -32,6 +32,13 @@ def _cards() -> list[tuple[object, ...]]:
     return list(CaseReport.objects.order_by("source_key").values_list(
         "source_key", "name", "id_number", "phone", "division_code", "classification",
         "onset_date", "diagnosed_at", "reported_at", "imported", "origin_division_code"))
+
+
+def test_cases_are_capped_by_the_scale(db: None, divisions: None) -> None:
+    make_user(Role.NATIONAL_OFFICER, "000000", username=demo.REPORTER)
+    small = DemoContext(scale=Scale("few", "4201", 3, ""), seed=1, out=io.StringIO())
+    demo.build_demo_outbreak(small)
+    assert CaseReport.objects.count() == 2 * 3 * 2  # two sample counties
 
 
 def test_builder_is_registered_after_the_users() -> None:
@@ -65,7 +72,7 @@ def test_builder_writes_valid_cards_and_is_idempotent(tiny: None) -> None:
     again = _ctx(3)
     demo.build_demo_outbreak(again)
     assert _cards() == first
-    assert "(0 new)" in again.notes[-1]
+    assert again.notes == ctx.notes
 
 
 def test_same_seed_same_cards_other_seed_other_cards(tiny: None) -> None:
