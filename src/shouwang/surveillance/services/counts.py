@@ -1,0 +1,188 @@
+"""The daily-count table: cases per county × day × basis × disease × classification.
+
+DailyCount is derived from CaseReport (active reports only, current classification) and is
+recomputed, never incremented: a rebuild replaces the whole table, a refresh replaces the cells of
+some counties and days. Both are one INSERT … SELECT … GROUP BY per date basis, so the database
+does the counting; running either twice gives the same table.
+
+Days are local days of the deployment (settings.TIME_ZONE): a diagnosis at 23:30 in Shanghai is
+15:30 UTC and counts on the Shanghai date. The conversion is Django's TruncDate with an explicit
+zone, which compiles to `AT TIME ZONE` on PostgreSQL and to Django's registered date function on
+SQLite, so both backends agree.
+
+Concurrency: a refresh takes a transaction-scoped advisory lock per county on PostgreSQL, so two
+refreshes of the same county run one after the other and the second reads what the first
+committed (delete-then-insert under READ COMMITTED would otherwise let both insert the same cell).
+A rebuild locks the table. SQLite serialises writers on its own.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Substr, TruncDate
+from django.utils import timezone
+
+from shouwang.core.audit import audit_log
+from shouwang.core.models import AuditAction
+from shouwang.core.scoping import prefix_q
+from shouwang.surveillance.models import CaseReport, CaseStatus, DailyCount, DateBasis
+
+if TYPE_CHECKING:
+    from shouwang.accounts.models import User
+
+COUNTY_DIGITS = 6
+Progress = Callable[[int, int, str], None]
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_day(moment: datetime) -> date:
+    """The deployment's calendar day of an aware moment."""
+    return timezone.localtime(moment, local_tz()).date()
+
+
+def _day_expression(basis: str) -> Any:
+    if basis == DateBasis.ONSET:
+        # The onset is already a calendar date.
+        return F("onset_date")
+    field = "diagnosed_at" if basis == DateBasis.DIAGNOSIS else "reported_at"
+    return TruncDate(field, tzinfo=local_tz())
+
+
+def _grouped(basis: str, *, counties: Iterable[str] | None, days: Iterable[date] | None
+             ) -> QuerySet[Any]:
+    """Active reports grouped by (county, day, disease, classification) for one basis."""
+    qs = CaseReport.objects.filter(status=CaseStatus.ACTIVE)
+    if counties is not None:
+        cond = Q()
+        for county in sorted(set(counties)):
+            cond |= prefix_q("division_code", county)
+        qs = qs.filter(cond)
+    if basis == DateBasis.ONSET:
+        qs = qs.filter(onset_date__isnull=False)
+    qs = qs.annotate(cday=_day_expression(basis))
+    if days is not None:
+        qs = qs.filter(cday__in=sorted(set(days)))
+    return (
+        qs.annotate(county=Substr("division_code", 1, COUNTY_DIGITS))
+        .values("county", "cday", "disease_id", "classification")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def _insert(basis: str, *, counties: Iterable[str] | None, days: Iterable[date] | None) -> int:
+    inner = _grouped(basis, counties=counties, days=days)
+    inner_sql, params = inner.query.sql_with_params()
+    table = connection.ops.quote_name(DailyCount._meta.db_table)
+    # The grouped query is wrapped so its columns are read by name, whatever order Django
+    # chose for fields and annotations in the SELECT list. Only the quoted table name and
+    # Django's own compiled SQL are interpolated; every value is a parameter.
+    columns = "county_code, day, basis, disease_id, classification, count"
+    select = "g.county, g.cday, %s, g.disease_id, g.classification, g.n"
+    sql = f"INSERT INTO {table} ({columns}) SELECT {select} FROM ({inner_sql}) g"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (basis, *params))
+        return max(cursor.rowcount, 0)
+
+
+def _lock_counties(counties: Iterable[str]) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for county in sorted(set(counties)):  # a fixed order: no deadlock between refreshes
+            key = zlib.crc32(f"dailycount:{county}".encode()) - 2**31
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def daily_counts_rebuild(*, actor: User | None = None, progress: Progress | None = None) -> int:
+    """Recompute the whole table in one transaction; returns the number of cells written."""
+    bases = [b.value for b in DateBasis]
+    total = len(bases) + 1
+    written = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"LOCK TABLE {connection.ops.quote_name(DailyCount._meta.db_table)} "
+                    "IN EXCLUSIVE MODE")
+        if progress:
+            progress(0, total, "delete")
+        DailyCount.objects.all().delete()
+        for i, basis in enumerate(bases, start=1):
+            if progress:
+                progress(i, total, basis)
+            written += _insert(basis, counties=None, days=None)
+        audit_log(actor=actor, action=AuditAction.UPDATE, object_type="surveillance.dailycount",
+                  object_id="all", summary=f"daily counts rebuilt: {written} cells")
+    if progress:
+        progress(total, total, "done")
+    return written
+
+
+def cells_of(cases: Iterable[CaseReport]) -> tuple[set[str], set[date]]:
+    """The counties and local days a set of reports touches, on every basis."""
+    counties: set[str] = set()
+    days: set[date] = set()
+    for case in cases:
+        if not case.division_code:
+            continue
+        counties.add(case.division_code[:COUNTY_DIGITS])
+        if case.onset_date is not None:
+            days.add(case.onset_date)
+        for moment in (case.diagnosed_at, case.reported_at):
+            if moment is not None:
+                days.add(local_day(moment))
+    return counties, days
+
+
+def daily_counts_refresh_for(
+    cases: Iterable[CaseReport] | None = None,
+    /,
+    *,
+    county_codes: Iterable[str] | None = None,
+    days: Iterable[date] | None = None,
+) -> None:
+    """Recompute the cells of some counties (× some days, or all their days) on every basis.
+
+    Called after a write commits, with the reports as they were before and after the change
+    (`cases`), or with explicit counties and days. A superset of the touched cells is recomputed
+    exactly, so the result does not depend on how many times or in which order refreshes run.
+    """
+    counties: set[str] = {c[:COUNTY_DIGITS] for c in (county_codes or ()) if c}
+    day_set: set[date] | None = set(days) if days is not None else None
+    if cases is not None:
+        case_counties, case_days = cells_of(cases)
+        counties |= case_counties
+        if county_codes is None and days is None:
+            day_set = case_days
+        elif day_set is not None:
+            day_set |= case_days
+    if not counties or (day_set is not None and not day_set):
+        return
+    with transaction.atomic():
+        _lock_counties(counties)
+        stale = DailyCount.objects.filter(county_code__in=sorted(counties))
+        if day_set is not None:
+            stale = stale.filter(day__in=sorted(day_set))
+        stale.delete()
+        for basis in DateBasis:
+            _insert(basis.value, counties=counties, days=day_set)
+
+
+__all__ = [
+    "cells_of",
+    "daily_counts_rebuild",
+    "daily_counts_refresh_for",
+    "local_day",
+]
