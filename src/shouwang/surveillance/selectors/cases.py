@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from shouwang.accounts.models import User
 
 PAGE_MAX = 200
+LIST_DEFERRED = ("name", "id_number", "phone", "address_detail")
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,9 @@ def case_page(*, user: User, filters: CaseFilters | None = None, offset: int = 0
     """One page of the line list and whether another follows: LIMIT n+1, no COUNT(*)."""
     limit = max(1, min(limit, PAGE_MAX))
     offset = max(0, offset)
-    rows = list(case_list(user=user, filters=filters)[offset:offset + limit + 1])
+    # The line list shows no personal fields: leave them undecrypted.
+    rows = list(case_list(user=user, filters=filters).defer(*LIST_DEFERRED)
+                [offset:offset + limit + 1])
     return Page(items=rows[:limit], has_next=len(rows) > limit, offset=offset, limit=limit)
 
 
