@@ -307,3 +307,34 @@ def test_bulk_reclassify_keeps_each_old_classification(wuchang):
                                          reason="r")
     with pytest.raises(InvalidInput):
         svc.case_reports_bulk_verify(actor=wuchang, case_ids=[])
+
+
+# --- daily counts follow the current state ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_counts_follow_submit_reclassify_revoke_and_bulk(
+    wuchang, django_capture_on_commit_callbacks
+):
+    from shouwang.surveillance.models import DailyCount
+
+    def confirmed() -> int:
+        return sum(DailyCount.objects.filter(county_code="420106", basis="report",
+                                             classification="confirmed")
+                   .values_list("count", flat=True))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = submit(wuchang, classification="suspected")
+    assert confirmed() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        case = svc.case_report_reclassify(actor=wuchang, case=case, version=1,
+                                          classification="confirmed", reason="核酸阳性")
+    assert confirmed() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.case_report_revoke(actor=wuchang, case=case, version=2, reason="误报")
+    assert confirmed() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = _many(wuchang, 3)
+        svc.case_reports_bulk_reclassify(actor=wuchang, case_ids=ids,
+                                         classification="confirmed", reason="同批次阳性")
+    assert confirmed() == 3

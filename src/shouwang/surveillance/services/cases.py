@@ -490,7 +490,8 @@ def _bulk(
             audit_log(actor=actor, action=AuditAction.UPDATE, object_type="surveillance.casereport",
                       object_id=f"bulk:{len(target)}", summary=summary,
                       changes={"cases": target, **masked(history_changes)})
-            counts_refresh_on_commit(CaseReport.objects.filter(pk__in=target))
+            counts_refresh_on_commit(CaseReport.objects.filter(pk__in=target).only(
+                "division_code", "onset_date", "diagnosed_at", "reported_at"))
     return BulkResult(changed=target, skipped=sorted(set(ids) - set(target)))
 
 
