@@ -93,7 +93,8 @@ def _insert(basis: str, *, counties: Iterable[str] | None, days: Iterable[date] 
     sql = f"INSERT INTO {table} ({columns}) SELECT {select} FROM ({inner_sql}) g"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, (basis, *params))
-        return max(cursor.rowcount, 0)
+        written: int = max(cursor.rowcount, 0)
+        return written
 
 
 def _lock_counties(counties: Iterable[str]) -> None:

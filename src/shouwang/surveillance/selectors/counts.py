@@ -1,0 +1,206 @@
+"""Daily counts at any division level, and the epidemic curve of one division.
+
+Both read DailyCount (county × day × basis × disease × classification) and sum it over the counties
+under each division: one aggregate query, never a scan of the reports. The jurisdiction rule is the
+one in shouwang.core.scoping: a named division outside the user's answers 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from django.db.models import F, Sum
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from shouwang.core.errors import InvalidInput
+from shouwang.core.scoping import in_jurisdiction, jurisdiction_prefix, prefix_q
+from shouwang.geo.models import PREFIX_LENGTH, Division, Level
+from shouwang.surveillance.models import Classification, DailyCount, DateBasis, Disease
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from shouwang.accounts.models import User
+
+LEVELS: dict[str, str] = {
+    "province": Level.PROVINCE,
+    "prefecture": Level.PREFECTURE,
+    "county": Level.COUNTY,
+}
+# The level one below a division's own; counts stop at counties, so a county is its own child.
+_CHILD_OF_WIDTH = {0: "province", 2: "prefecture", 4: "county", 6: "county"}
+MAX_DAYS = 1096  # three years: a curve longer than that is a different question
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The division asked about (its code, name and prefix) and the level rows are grouped by."""
+
+    code: str
+    name: str
+    prefix: str
+    level: str
+    width: int
+
+
+@dataclass(frozen=True)
+class CountRow:
+    division_code: str
+    day: date
+    disease: str
+    classification: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One division's cases per day (rows, every day of the period) × classification (columns)."""
+
+    division_code: str
+    division_name: str
+    disease: str | None
+    basis: str
+    days: list[date]
+    classifications: list[str]
+    counts: NDArray[np.int64]
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+    def rows(self) -> list[tuple[date, list[int], int]]:
+        """(day, count per classification, day total) for the table under the chart."""
+        return [(d, [int(v) for v in self.counts[i]], int(self.counts[i].sum()))
+                for i, d in enumerate(self.days)]
+
+
+def check_filters(
+    *, basis: str, since: date, until: date, disease: str | None,
+    classifications: Iterable[str] | None,
+) -> list[str]:
+    """Field errors for the filters; the classifications asked for (all when None)."""
+    errors: dict[str, list[str]] = {}
+    if basis not in DateBasis.values:
+        errors["basis"] = [_("取值无效，可选：%(opts)s。") % {"opts": ", ".join(DateBasis.values)}]
+    if until < since:
+        errors["until"] = [_("结束日期不能早于开始日期。")]
+    elif (until - since).days + 1 > MAX_DAYS:
+        errors["until"] = [_("统计期间不能超过 %(n)s 天。") % {"n": MAX_DAYS}]
+    if disease and not Disease.objects.filter(code=disease).exists():
+        errors["disease"] = [_("未知病种。")]
+    wanted = list(dict.fromkeys(classifications or ())) or list(Classification.values)
+    bad = [c for c in wanted if c not in Classification.values]
+    if bad:
+        errors["classifications"] = [
+            _("取值无效，可选：%(opts)s。") % {"opts": ", ".join(Classification.values)}]
+    if errors:
+        raise InvalidInput(errors)
+    return wanted
+
+
+def resolve_scope(*, user: User, division_code: str | None, level: str | None) -> Scope:
+    """The division (the user's own by default) and the grouping level (its children's)."""
+    user_prefix = jurisdiction_prefix(user)
+    if user_prefix is None:
+        raise Http404
+    if division_code:
+        division = Division.objects.filter(code=division_code).first()
+        if division is None:
+            raise InvalidInput({"division": [_("未知区划。")]})
+        if not in_jurisdiction(user, division.prefix):
+            raise Http404
+        code, name, prefix = division.code, division.name, division.prefix
+    else:
+        own = getattr(user, "division", None)
+        code = own.code if own is not None else ""
+        name = own.name if own is not None else ""
+        prefix = user_prefix
+    if len(prefix) > PREFIX_LENGTH[Level.COUNTY]:
+        # Counts are kept per county: a township asks about its county's figures it cannot see.
+        raise InvalidInput({"division": [_("每日病例数按县级区划统计，请选择县级或以上区划。")]})
+    chosen = level or _CHILD_OF_WIDTH[len(prefix)]
+    if chosen not in LEVELS:
+        options = ", ".join(LEVELS)
+        raise InvalidInput({"level": [_("取值无效，可选：%(opts)s。") % {"opts": options}]})
+    width = PREFIX_LENGTH[LEVELS[chosen]]
+    if width < len(prefix):
+        raise InvalidInput({"level": [_("统计层级不能高于所选区划的层级。")]})
+    return Scope(code=code, name=name, prefix=prefix, level=chosen, width=width)
+
+
+def _cells(*, prefix: str, basis: str, since: date, until: date, disease: str | None,
+           classifications: Sequence[str]) -> Any:
+    qs = DailyCount.objects.filter(basis=basis, day__gte=since, day__lte=until)
+    if prefix:
+        qs = qs.filter(prefix_q("county_code", prefix))
+    if disease:
+        qs = qs.filter(disease_id=disease)
+    if set(classifications) != set(Classification.values):
+        qs = qs.filter(classification__in=list(classifications))
+    return qs
+
+
+def daily_counts(
+    *,
+    user: User,
+    since: date,
+    until: date,
+    division_code: str | None = None,
+    level: str | None = None,
+    disease: str | None = None,
+    basis: str = DateBasis.ONSET,
+    classifications: Iterable[str] | None = None,
+) -> list[CountRow]:
+    """Cases per division of `level` under the chosen division × day × disease × classification.
+
+    Only non-zero cells are returned, ordered by division, day, disease and classification.
+    """
+    wanted = check_filters(basis=basis, since=since, until=until, disease=disease,
+                           classifications=classifications)
+    scope = resolve_scope(user=user, division_code=division_code, level=level)
+    qs = _cells(prefix=scope.prefix, basis=basis, since=since, until=until, disease=disease,
+                classifications=wanted)
+    group = (F("county_code") if scope.width == PREFIX_LENGTH[Level.COUNTY]
+             else Substr("county_code", 1, scope.width))
+    rows = (
+        qs.annotate(code=group)
+        .values("code", "day", "disease_id", "classification")
+        .annotate(n=Sum("count"))
+        .order_by("code", "day", "disease_id", "classification")
+        .values_list("code", "day", "disease_id", "classification", "n")
+    )
+    return [CountRow(division_code=c, day=d, disease=dis, classification=cls, count=int(n))
+            for c, d, dis, cls, n in rows.iterator(chunk_size=5000)]
+
+
+def epidemic_curve(
+    *,
+    user: User,
+    since: date,
+    until: date,
+    division_code: str | None = None,
+    disease: str | None = None,
+    basis: str = DateBasis.ONSET,
+    classifications: Iterable[str] | None = None,
+) -> Curve:
+    """One division's days × classification matrix, every day present (zeros where none)."""
+    wanted = check_filters(basis=basis, since=since, until=until, disease=disease,
+                           classifications=classifications)
+    scope = resolve_scope(user=user, division_code=division_code, level=None)
+    qs = _cells(prefix=scope.prefix, basis=basis, since=since, until=until, disease=disease,
+                classifications=wanted)
+    n_days = (until - since).days + 1
+    days = [since + timedelta(days=i) for i in range(n_days)]
+    column = {c: j for j, c in enumerate(wanted)}
+    matrix = np.zeros((n_days, len(wanted)), dtype=np.int64)
+    for day, cls, n in (qs.values("day", "classification").annotate(n=Sum("count"))
+                        .order_by().values_list("day", "classification", "n")):
+        matrix[(day - since).days, column[cls]] = int(n)
+    return Curve(division_code=scope.code, division_name=scope.name, disease=disease,
+                 basis=basis, days=days, classifications=wanted, counts=matrix)
