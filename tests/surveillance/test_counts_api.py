@@ -58,14 +58,14 @@ def get(user: Any, path: str, **params: Any) -> Any:
 
 def test_city_officer_sees_its_counties_by_default(data: dict[str, Any]) -> None:
     rows = daily_counts(user=data["city"], since=date(2026, 5, 1), until=date(2026, 5, 7))
-    got = {(r.division_code, r.day, r.classification): r.count for r in rows}
+    got = {(r.division_code, r.day, r.classification): r.cases for r in rows}
     assert got == {("420106", date(2026, 5, 3), "confirmed"): 1,
                    ("420106", date(2026, 5, 5), "confirmed"): 1,
                    ("420106", date(2026, 5, 5), "suspected"): 1,
                    ("420111", date(2026, 5, 5), "confirmed"): 1}
     city = daily_counts(user=data["city"], since=date(2026, 5, 1), until=date(2026, 5, 7),
                         level="prefecture", classifications=["confirmed"])
-    assert [(r.division_code, r.day, r.count) for r in city] == [
+    assert [(r.division_code, r.day, r.cases) for r in city] == [
         ("4201", date(2026, 5, 3), 1), ("4201", date(2026, 5, 5), 2)]
 
 

@@ -25,5 +25,6 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("geo", _("行政区划"), "geo:index", "geo.read"),
     NavEntry("users", _("用户管理"), "accounts:user-list", "accounts.manage"),
     NavEntry("audit", _("审计日志"), "core:audit-list", "audit.read"),
+    NavEntry("curve", _("流行曲线"), "surveillance:curve", "surveillance.read"),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from shouwang.accounts.permissions import AuthedRequest, check_capability
 from shouwang.core.audit import audit_log
@@ -42,7 +42,7 @@ class CountOut(Schema):
     day: date
     disease: str
     classification: str
-    count: int
+    count: int = Field(..., alias="cases")
 
 
 class CurveOut(Schema):
@@ -79,7 +79,7 @@ def counts_daily(request: AuthedRequest, params: Query[DailyIn]) -> Any:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         writer.writerow([row.division_code, row.day.isoformat(), row.disease,
-                         row.classification, row.count])
+                         row.classification, row.cases])
     audit_log(actor=request.user, action=AuditAction.EXPORT,
               object_type="surveillance.dailycount", object_id="daily",
               division_code=params.division or "",

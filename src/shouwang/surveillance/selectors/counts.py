@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from django.db.models import F, Sum
@@ -49,13 +49,14 @@ class Scope:
     width: int
 
 
-@dataclass(frozen=True)
-class CountRow:
+class CountRow(NamedTuple):
+    """A tuple, not a dataclass: a year of every county is a million rows, built in a loop."""
+
     division_code: str
     day: date
     disease: str
     classification: str
-    count: int
+    cases: int  # not `count`: a tuple already has a count() method
 
 
 @dataclass(frozen=True)
@@ -166,17 +167,21 @@ def daily_counts(
     scope = resolve_scope(user=user, division_code=division_code, level=level)
     qs = _cells(prefix=scope.prefix, basis=basis, since=since, until=until, disease=disease,
                 classifications=wanted)
-    group = (F("county_code") if scope.width == PREFIX_LENGTH[Level.COUNTY]
-             else Substr("county_code", 1, scope.width))
-    rows = (
-        qs.annotate(code=group)
-        .values("code", "day", "disease_id", "classification")
-        .annotate(n=Sum("count"))
-        .order_by("code", "day", "disease_id", "classification")
-        .values_list("code", "day", "disease_id", "classification", "n")
-    )
-    return [CountRow(division_code=c, day=d, disease=dis, classification=cls, count=int(n))
-            for c, d, dis, cls, n in rows.iterator(chunk_size=5000)]
+    order = ("code", "day", "disease_id", "classification")
+    if scope.width == PREFIX_LENGTH[Level.COUNTY]:
+        # One basis, county level: the unique constraint makes every cell one row already, so
+        # there is nothing to sum and the database only reads the index range.
+        rows = qs.annotate(code=F("county_code")).order_by(*order).values_list(*order, "count")
+    else:
+        rows = (
+            qs.annotate(code=Substr("county_code", 1, scope.width))
+            .values(*order)
+            .annotate(n=Sum("count"))
+            .order_by(*order)
+            .values_list(*order, "n")
+        )
+    return [CountRow(c, d, dis, cls, int(n))
+            for c, d, dis, cls, n in rows.iterator(chunk_size=20000)]
 
 
 def epidemic_curve(
