@@ -14,11 +14,13 @@
                marker: { color: colours[s.key] || null } };
     });
     Plotly.newPlot(target, traces, {
-      barmode: "stack", bargap: 0.05, margin: { t: 20, r: 10, b: 50, l: 50 },
+      barmode: "stack", bargap: 0.05, height: 420, margin: { t: 40, r: 10, b: 60, l: 50 },
       xaxis: { title: { text: data.xTitle }, type: "date" },
       yaxis: { title: { text: data.yTitle }, rangemode: "tozero" },
-      legend: { orientation: "h" }
-    }, { responsive: true, displaylogo: false });
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" }
+      // The mode bar's look comes from a <style> Plotly injects, which the CSP blocks: without
+      // it the buttons lie over the chart, so the chart goes without them.
+    }, { responsive: true, displayModeBar: false });
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", draw);
