@@ -37,7 +37,11 @@ OUTBREAK = [(d, c) for d, n in [(20, 1), (17, 2), (15, 3), (13, 4), (12, 6), (10
                       "confirmed", "suspected"][:n]]
 
 
-def test_curve_draws_stacked_bars(page: Any, live_server: Any, live_db: None) -> None:
+def test_curve_draws_stacked_bars(
+    page: Any,  # noqa: F811  # the imported fixture, used by name
+    live_server: Any,
+    live_db: None,  # noqa: F811
+) -> None:
     from tests.factories import ensure_sample_divisions
 
     ensure_sample_divisions()
