@@ -42,8 +42,11 @@ def test_curve_draws_stacked_bars(
     live_server: Any,
     live_db: None,  # noqa: F811
 ) -> None:
+    from shouwang.surveillance.services.diseases import diseases_sync
     from tests.factories import ensure_sample_divisions
 
+    # A transactional test before this one may have flushed the disease list the migration loads.
+    diseases_sync()
     ensure_sample_divisions()
     user = officer("420106")
     now = timezone.now()
