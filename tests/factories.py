@@ -30,6 +30,17 @@ def ensure_sample_divisions() -> None:
             Division(code=code, name=name, name_en=name_en, level=level, parent_id=parent).save()
 
 
+def restore_reference_data() -> None:
+    """Put back the reference data that migrations load, after a transactional test flushed it.
+
+    pytest-django empties every table after a transactional (live-server) test; tests that run
+    later on the same worker would otherwise find no diseases.
+    """
+    from shouwang.surveillance.services.diseases import diseases_sync
+
+    diseases_sync()
+
+
 def make_user(role: str, division_code: str, username: str | None = None, **extra: str) -> User:
     ensure_sample_divisions()
     return user_create(

@@ -17,6 +17,7 @@ from tests.dashboard.test_browser import (  # noqa: F401  # fixtures are used by
     ARTIFACTS,
     CHROMIUM,
     _audit_triggers_restored,
+    _reference_data_restored,
     assert_no_problems,
     browser,
     live_db,
@@ -42,11 +43,8 @@ def test_curve_draws_stacked_bars(
     live_server: Any,
     live_db: None,  # noqa: F811
 ) -> None:
-    from shouwang.surveillance.services.diseases import diseases_sync
     from tests.factories import ensure_sample_divisions
 
-    # A transactional test before this one may have flushed the disease list the migration loads.
-    diseases_sync()
     ensure_sample_divisions()
     user = officer("420106")
     now = timezone.now()
@@ -66,3 +64,12 @@ def test_curve_draws_stacked_bars(
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "surveillance-epicurve.png"), full_page=False)
     assert_no_problems(page)
+
+
+@pytest.mark.django_db
+def test_the_disease_list_survives_the_live_server_flush() -> None:
+    """Runs after the browser test in this module: later tests on this worker need the list."""
+    from shouwang.surveillance.models import Disease
+    from shouwang.surveillance.services.diseases import read_disease_file
+
+    assert Disease.objects.count() == len(read_disease_file())
