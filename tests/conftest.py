@@ -27,6 +27,22 @@ def _block_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After a transactional test has emptied every table, put back the reference data that
+    migrations load (the disease list). Plain tests that xdist schedules later on the same worker
+    rely on it; a fixture cannot do this, as the flush is the very last teardown."""
+    result = yield
+    if "transactional_db" in getattr(item, "fixturenames", ()):
+        from pytest_django.plugin import blocking_manager_key
+
+        from tests.factories import restore_reference_data
+
+        with item.config.stash[blocking_manager_key].unblock():
+            restore_reference_data()
+    return result
+
+
 @pytest.fixture
 def divisions(db: None) -> None:
     from tests.factories import ensure_sample_divisions

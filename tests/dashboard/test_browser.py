@@ -96,23 +96,12 @@ def _audit_triggers_restored(django_db_blocker: Any) -> Iterator[None]:
 
 
 @pytest.fixture
-def _reference_data_restored(django_db_blocker: Any) -> Iterator[None]:
-    """Set up before the flushing fixture, so this teardown runs after the flush."""
-    yield
-    from tests.factories import restore_reference_data
-
-    with django_db_blocker.unblock():
-        restore_reference_data()
-
-
-@pytest.fixture
-def live_db(_audit_triggers_restored: None, _reference_data_restored: None,
-            transactional_db: None) -> Iterator[None]:
+def live_db(_audit_triggers_restored: None, transactional_db: None) -> Iterator[None]:
     """A database the live server shares and that is emptied after the test.
 
     Emptying it deletes audit rows, which the append-only triggers refuse, so they are dropped
     just before that flush (fixtures tear down in reverse order) and come back at the next test.
-    The reference data the migrations loaded (diseases) is put back after the flush.
+    tests/conftest.py puts the reference data the migrations loaded back after the flush.
     """
     _set_audit_triggers(True)
     yield

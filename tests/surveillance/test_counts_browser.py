@@ -17,7 +17,6 @@ from tests.dashboard.test_browser import (  # noqa: F401  # fixtures are used by
     ARTIFACTS,
     CHROMIUM,
     _audit_triggers_restored,
-    _reference_data_restored,
     assert_no_problems,
     browser,
     live_db,
@@ -66,9 +65,11 @@ def test_curve_draws_stacked_bars(
     assert_no_problems(page)
 
 
-@pytest.mark.django_db
-def test_the_disease_list_survives_the_live_server_flush() -> None:
-    """Runs after the browser test in this module: later tests on this worker need the list."""
+def test_the_disease_list_survives_the_live_server_flush(
+    transactional_db: None,
+) -> None:
+    """Transactional like the browser test, so it runs right after it and sees its flush;
+    plain tests that xdist schedules after this module on the same worker need the list."""
     from shouwang.surveillance.models import Disease
     from shouwang.surveillance.services.diseases import read_disease_file
 
