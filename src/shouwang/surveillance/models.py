@@ -392,6 +392,17 @@ class ImportBatch(models.Model):
     errors_path = models.CharField(_("错误文件"), max_length=512, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # What the import needs to resume after a crash: the format, the last line whose chunk
+    # committed (with the counters and the touched count cells of the same transaction), rows
+    # found already imported (same source key), rows that were errors only for their content.
+    file_format = models.CharField(_("文件格式"), max_length=8, blank=True)
+    dry_run = models.BooleanField(_("试运行"), default=False)
+    resume_line = models.PositiveIntegerField(_("已提交至行"), default=0)
+    existing_rows = models.PositiveIntegerField(_("此前已导入"), default=0)
+    candidate_rows = models.PositiveIntegerField(_("疑似重复"), default=0)
+    touched = models.JSONField(_("涉及的计数单元"), default=dict, blank=True)
+    failure = models.TextField(_("失败原因"), blank=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("导入批次")
