@@ -253,8 +253,10 @@ def age_on(birth: date, day: date) -> int:
 # --- the person ---------------------------------------------------------------------------------
 
 
-def _person(data: Mapping[str, Any], errors: Errors, today: date
-            ) -> tuple[str, str, str, str, str, date | None]:
+def person_fields(data: Mapping[str, Any], errors: Errors, today: date
+                  ) -> tuple[str, str, str, str, str, date | None]:
+    """The person on a report or a lab result: (name, id_type, id_number, phone, sex,
+    birth_date), checked and normalised; problems go into `errors` by field."""
     name = _bounded_text(data, "name", NAME_MAX, errors, required=True)
     id_type = _choice(data, "id_type", IdType, errors, default=IdType.RESIDENT_ID)
     raw_id = _text(data, "id_number")
@@ -412,7 +414,7 @@ def validate_case_input(
         disease = None
     classification = _choice(data, "classification", Classification, errors)
 
-    name, id_type, id_number, phone, sex, birth = _person(data, errors, today)
+    name, id_type, id_number, phone, sex, birth = person_fields(data, errors, today)
 
     division_code = _text(data, "division_code")
     _local_code(division_code, "division_code", divisions, errors)

@@ -361,9 +361,14 @@ def case_report_correct(
         raise InvalidInput({"changes": [_("订正内容与现有内容相同。")]})
     if "disease" in updates:
         updates["disease_id"] = updates.pop("disease").pk
+    from shouwang.surveillance.services import dedup
+
     with transaction.atomic():
         fresh = apply_change(actor=actor, case=case, version=version, updates=updates,
                              kind=HistoryKind.CORRECT, reason=reason, summary="case corrected")
+        if dedup.IDENTITY_FIELDS & set(updates):
+            # Another person, or this person told apart differently: deduplicate again.
+            fresh = dedup.duplicates_recheck(actor=actor, case=fresh)
     return fresh
 
 
@@ -438,14 +443,19 @@ def case_report_revoke(*, actor: User, case: CaseReport, version: int, reason: s
 
 def case_report_restore(*, actor: User, case: CaseReport, version: int,
                         reason: str = "") -> CaseReport:
-    """恢复 a revoked report: it counts again."""
+    """恢复 a revoked report: it counts again, unless its person has been reported again
+    meanwhile (then it is merged into that case, as a repeated report would be)."""
     require_write(actor)
     reason = clean_reason(reason, required=False)
     _require_status(case, CaseStatus.REVOKED)
+    from shouwang.surveillance.services import dedup
+
     with transaction.atomic():
-        return apply_change(actor=actor, case=case, version=version,
-                            updates={"status": CaseStatus.ACTIVE, "revoked_reason": ""},
-                            kind=HistoryKind.RESTORE, reason=reason, summary="case restored")
+        fresh = apply_change(actor=actor, case=case, version=version,
+                             updates={"status": CaseStatus.ACTIVE, "revoked_reason": ""},
+                             kind=HistoryKind.RESTORE, reason=reason, summary="case restored")
+        # The person may have been reported again while this report was revoked.
+        return dedup.duplicates_recheck(actor=actor, case=fresh)
 
 
 # --- many reports at once ---------------------------------------------------------------------

@@ -57,22 +57,22 @@ def _window_q(case: CaseReport) -> Q:
 
 
 def same_person_case(case: CaseReport) -> CaseReport | None:
-    """The active report of the same ID number and disease within the window (locked), if any.
+    """Another active report of the same ID number and disease within the window (locked), if
+    any; the earliest diagnosed.
 
-    `case` is unsaved: its hash is computed here as the field would on save.
+    `case` may be unsaved: its hash is computed here as the field would on save.
     """
     if not case.id_number:
         return None
     from shouwang.core.fields import lookup_hash
 
     id_hash = lookup_hash(case.id_number, "id_number")
-    return (
-        CaseReport.objects.select_for_update()
-        .filter(_window_q(case), disease_id=case.disease_id, id_number_hash=id_hash,
-                status=CaseStatus.ACTIVE)
-        .order_by("diagnosed_at", "id")
-        .first()
-    )
+    qs = CaseReport.objects.select_for_update().filter(
+        _window_q(case), disease_id=case.disease_id, id_number_hash=id_hash,
+        status=CaseStatus.ACTIVE)
+    if case.pk is not None:
+        qs = qs.exclude(pk=case.pk)
+    return qs.order_by("diagnosed_at", "id").first()
 
 
 def is_upgrade(old: str, new: str) -> bool:
@@ -105,6 +105,44 @@ def record_merge(*, actor: User, duplicate: CaseReport, survivor: CaseReport,
             summary=f"reclassified by duplicate #{duplicate.pk}",
         )
     return fresh
+
+
+# What deduplication matches on: a change to any of them is checked again.
+IDENTITY_FIELDS = frozenset({
+    "id_type", "id_number", "name", "phone", "birth_date", "disease", "disease_id",
+    "diagnosed_at",
+})
+
+
+def duplicates_recheck(*, actor: User, case: CaseReport) -> CaseReport:
+    """Deduplicate a stored report again, as if it had just been submitted.
+
+    For a report whose identity changed (a correction of the ID number, name, phone, birth date,
+    disease or diagnosis time) or that counts again (restored after a revocation, while its
+    person may have been reported meanwhile). The same rules as on submit: an active report of
+    the same ID number and disease within the window → this report is merged into it (history
+    on both, audited; the survivor upgraded when this one is more definitive); otherwise
+    candidates are proposed and the person's open report-due tasks are closed. Runs inside the
+    caller's transaction; returns the fresh report (merged or not).
+    """
+    from shouwang.surveillance.services.labs import report_tasks_resolve_for_case
+
+    if case.status != CaseStatus.ACTIVE:
+        return case
+    existing = same_person_case(case)
+    if existing is not None:
+        reason = _("重复报告（证件号码相同），已合并。")
+        merged = apply_change(
+            actor=actor, case=case, version=case.version,
+            updates={"status": CaseStatus.MERGED, "merged_into": existing},
+            kind=HistoryKind.MERGE, reason=reason, summary=f"merged into #{existing.pk}",
+        )
+        survivor = record_merge(actor=actor, duplicate=merged, survivor=existing, reason=reason)
+        report_tasks_resolve_for_case(survivor, actor=actor)
+        return merged
+    propose_candidates(case)
+    report_tasks_resolve_for_case(case, actor=actor)
+    return case
 
 
 def propose_candidates(case: CaseReport) -> list[DuplicateCandidate]:

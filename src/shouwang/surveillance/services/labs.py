@@ -38,8 +38,12 @@ from shouwang.surveillance.models import (
     TestMethod,
     TestResult,
 )
-from shouwang.surveillance.validation import CLOCK_SKEW, COUNTY_CODE_LENGTH, parse_aware
-from shouwang.surveillance.validation import _person as person_fields
+from shouwang.surveillance.validation import (
+    CLOCK_SKEW,
+    COUNTY_CODE_LENGTH,
+    parse_aware,
+    person_fields,
+)
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
