@@ -25,6 +25,7 @@ from shouwang.geo.api import router as geo_router  # noqa: E402
 from shouwang.surveillance.api.cases import router as cases_router  # noqa: E402
 from shouwang.surveillance.api.counts import router as counts_router  # noqa: E402
 from shouwang.surveillance.api.exports import router as exports_router  # noqa: E402
+from shouwang.surveillance.api.imports import router as imports_router  # noqa: E402
 from shouwang.surveillance.api.labs import router as labs_router  # noqa: E402
 from shouwang.surveillance.api.timeliness import router as timeliness_router  # noqa: E402
 
@@ -37,3 +38,4 @@ api.add_router("/surveillance/labs", labs_router)
 api.add_router("/surveillance/timeliness", timeliness_router)
 api.add_router("/surveillance/counts", counts_router)
 api.add_router("/surveillance/exports", exports_router)
+api.add_router("/surveillance/imports", imports_router)
