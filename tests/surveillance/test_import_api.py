@@ -33,7 +33,8 @@ def line_list_rows(division: str = "420106") -> list[dict[str, str]]:
     with an unknown residence division (an error)."""
     diagnosed = timezone.localtime(timezone.now() - timedelta(days=1))
     base = {"病种代码": "covid19", "病例分类": "confirmed", "联系电话": "13800138000",
-            "现住址区划代码": division, "发病日期": (diagnosed - timedelta(days=2)).strftime("%Y-%m-%d"),
+            "现住址区划代码": division,
+            "发病日期": (diagnosed - timedelta(days=2)).strftime("%Y-%m-%d"),
             "诊断时间": diagnosed.strftime("%Y-%m-%d %H:%M"), "报告单位": "武汉市第一医院",
             "报告单位区划代码": division}
     people = [("张伟", resident_id(division, "19850312", "135")),
@@ -130,7 +131,8 @@ def test_upload_a_gbk_csv_gives_batch_mapping_and_preview(wuchang):
     assert [row["line"] for row in preview["rows"]] == [2, 3, 4, 5, 6]
     assert preview["rows"][0]["values"]["name"] == "张伟" and not preview["rows"][0]["errors"]
     assert "division_code" in preview["rows"][4]["errors"]
-    assert preview["rows"][3]["duplicate_of"] == 2 and preview["rows"][3]["duplicate_kind"] == "file"
+    repeat = preview["rows"][3]
+    assert repeat["duplicate_of"] == 2 and repeat["duplicate_kind"] == "file"
     assert any(c["field"] == "disease" and c["required"] for c in preview["columns"])
     assert CaseReport.objects.count() == 0  # a preview writes nothing
 
