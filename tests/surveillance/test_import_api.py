@@ -195,8 +195,8 @@ def test_start_is_idempotent_and_the_status_shows_progress_and_counts(wuchang):
     status = get(wuchang, f"{URL}/{batch_id}").json()
     assert status["status"] == "done" and status["percent"] == 100
     assert status["job"]["status"] == "succeeded"
-    assert status["imported_rows"] == 3 and status["error_rows"] == 1
-    assert status["duplicate_rows"] + status["existing_rows"] == 1
+    # The unknown division and the repeat of line 2 inside the file are both row errors.
+    assert status["imported_rows"] == 3 and status["error_rows"] == 2
     assert CaseReport.objects.filter(division_code="420106").count() == 3
     # Starting the finished import again adds nothing.
     r = post(wuchang, f"{URL}/{batch_id}/start", {"mapping": mapping})
@@ -208,7 +208,7 @@ def test_start_is_idempotent_and_the_status_shows_progress_and_counts(wuchang):
     r = get(wuchang, status["errors_url"])
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     text = b"".join(r.streaming_content).decode("utf-8-sig")
-    assert "赵敏" in text and "999999" in text and "张伟" not in text
+    assert "赵敏" in text and "999999" in text and "李娜" not in text
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT,
                                      object_type="surveillance.importbatch",
                                      object_id=str(batch_id)).count() == 1
@@ -222,7 +222,7 @@ def test_a_dry_run_counts_everything_and_stores_nothing(wuchang):
     assert r.status_code == 200 and r.json()["job"]["dry_run"] is True
     jobs.job_run(job_id=r.json()["job"]["id"])
     status = get(wuchang, f"{URL}/{batch_id}").json()
-    assert status["error_rows"] == 1 and status["dry_run"] is True
+    assert status["error_rows"] == 2 and status["dry_run"] is True
     assert CaseReport.objects.count() == 0
     # The real import afterwards is another job.
     real = post(wuchang, f"{URL}/{batch_id}/start", {"mapping": mapping}).json()["job"]
@@ -251,3 +251,17 @@ def test_the_list_shows_my_areas_batches_only(wuchang):
     assert sorted(b["file_name"] for b in get(city, URL).json()) == ["一览表.csv", "洪山.csv"]
     other = get(hongshan, URL).json()[0]["id"]
     assert get(wuchang, f"{URL}/{other}").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_same_file_imported_twice_adds_nothing(wuchang):
+    content = csv_bytes(line_list_rows())
+    for expected_new in (3, 0):
+        out = upload(wuchang, content).json()
+        batch_id = out["batch"]["id"]
+        job = post(wuchang, f"{URL}/{batch_id}/start", {"mapping": out["preview"]["mapping"]})
+        jobs.job_run(job_id=job.json()["job"]["id"])
+        status = get(wuchang, f"{URL}/{batch_id}").json()
+        assert status["imported_rows"] == expected_new
+    assert status["existing_rows"] == 3
+    assert CaseReport.objects.count() == 3

@@ -26,5 +26,6 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("users", _("用户管理"), "accounts:user-list", "accounts.manage"),
     NavEntry("audit", _("审计日志"), "core:audit-list", "audit.read"),
     NavEntry("curve", _("流行曲线"), "surveillance:curve", "surveillance.read"),
+    NavEntry("imports", _("批量导入"), "surveillance:imports", "surveillance.write"),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]
