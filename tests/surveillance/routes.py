@@ -15,7 +15,7 @@ from shouwang.accounts.roles import Role
 from shouwang.core.validators import resident_id_check_char
 from shouwang.surveillance.services.labs import lab_result_submit
 from tests.factories import make_user
-from tests.jurisdiction import scoped_route
+from tests.jurisdiction import scoped_route, unscoped_route
 
 # --- Lab results and report-due tasks (services/labs.py) ---------------------------------------
 
@@ -126,3 +126,40 @@ scoped_route("api:case_report_unmerge", method="post", body={"version": 1})(_mer
 scoped_route("api:duplicate_candidate_merge", method="post")(_candidate)
 scoped_route("api:duplicate_candidate_dismiss", method="post", body={"reason": "walker"})(
     _candidate)
+
+
+# --- Import batches and export jobs (api/imports.py, views/imports.py, views/exports.py) -------
+
+
+def _import_batch(division_code: str, *, run: bool = False) -> dict[str, Any]:
+    """A line list of `division_code` uploaded by its county officer; with `run`, imported
+    (one row of it is an error, so the batch has an errors file)."""
+    from shouwang.core.jobs import job_run
+    from shouwang.surveillance.services.imports import import_start, import_upload
+    from tests.surveillance.test_import_api import csv_bytes, line_list_rows
+
+    user = _case_officer(division_code)
+    batch = import_upload(actor=user, file_name="walker.csv",
+                          content=csv_bytes(line_list_rows(division_code)))
+    if run:
+        job = import_start(actor=user, batch=batch, mapping=batch.mapping)
+        job_run(job_id=job.pk)
+    return {"batch_id": batch.pk}
+
+
+def _import_mapping() -> dict[str, str]:
+    from shouwang.surveillance.services.import_io import match_header
+    from tests.surveillance.test_import_api import HEADERS
+
+    return {h: str(match_header(h)) for h in HEADERS}
+
+
+scoped_route("api:import_batch_detail")(_import_batch)
+scoped_route("api:import_batch_preview", method="post", body={"limit": 2})(_import_batch)
+scoped_route("api:import_batch_start", method="post", body={"mapping": _import_mapping()})(
+    _import_batch)
+scoped_route("api:import_batch_errors")(lambda code: _import_batch(code, run=True))
+scoped_route("surveillance:import-detail")(_import_batch)
+unscoped_route("surveillance:export-job",
+               "owner-only: another user's export job is 404 (tests/surveillance/"
+               "test_import_views.py); the job carries its owner's jurisdiction")
