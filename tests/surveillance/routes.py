@@ -163,3 +163,27 @@ scoped_route("surveillance:import-detail")(_import_batch)
 unscoped_route("surveillance:export-job",
                "owner-only: another user's export job is 404 (tests/surveillance/"
                "test_import_views.py); the job carries its owner's jurisdiction")
+
+
+# --- Case pages (views/case_detail.py, case_form.py, case_duplicates.py; decision 0610) --------
+
+
+def _case_page(division_code: str) -> dict[str, Any]:
+    return {"case_id": _case(division_code).pk}
+
+
+scoped_route("surveillance:case-detail")(_case_page)
+scoped_route("surveillance:case-correct")(_case_page)
+scoped_route("surveillance:case-reclassify", method="post",
+             body={"version": 1, "classification": "confirmed", "reason": "walker"})(_case_page)
+scoped_route("surveillance:case-outcome", method="post",
+             body={"version": 1, "outcome": "recovered",
+                   "outcome_date": timezone.localdate().isoformat()})(_case_page)
+scoped_route("surveillance:case-verify", method="post", body={"version": 1})(_case_page)
+scoped_route("surveillance:case-revoke", method="post",
+             body={"version": 1, "reason": "walker"})(_case_page)
+scoped_route("surveillance:case-restore", method="post", body={"version": 2})(_revoked_case)
+scoped_route("surveillance:case-unmerge", method="post", body={"version": 1})(_merged_case)
+scoped_route("surveillance:case-duplicate-merge", method="post")(_candidate)
+scoped_route("surveillance:case-duplicate-dismiss", method="post",
+             body={"reason": "walker"})(_candidate)

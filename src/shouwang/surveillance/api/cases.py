@@ -8,11 +8,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Body, Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.params.functions import Header
 
 from shouwang.accounts.permissions import AuthedRequest, check_capability
+from shouwang.core.errors import InvalidInput
+from shouwang.core.scoping import in_jurisdiction
 from shouwang.surveillance.models import CaseReport
 from shouwang.surveillance.selectors import cases as selectors
 from shouwang.surveillance.services import cases as services
@@ -122,6 +124,7 @@ class CaseFilterIn(Schema):
     name: str | None = None
     id_number: str | None = None
     phone: str | None = None
+    late: bool | None = None
     offset: int = Field(0, ge=0)
     limit: int = Field(50, ge=1, le=selectors.PAGE_MAX)
     with_total: bool = False
@@ -223,6 +226,34 @@ def case_report_submit(
         case.duplicate_of = case.pk
         case.duplicate_report_id = result.duplicate.pk
     return Status(201 if result.created else 200, case)
+
+
+class ValidateOut(Schema):
+    valid: bool
+    errors: dict[str, list[str]]
+    # What the rules derived from the input (sex and birth date from a resident ID, the age).
+    derived: dict[str, Any]
+
+
+@router.post("/validate", response=ValidateOut,
+             summary="Check a report's fields with the service's rules without storing anything "
+                     "(the report form's instant validation)")
+def case_report_validate(request: AuthedRequest, payload: Body[dict[str, Any]]) -> Any:
+    check_capability(request, WRITE)
+    data = {k: v for k, v in payload.items() if k in services.INPUT_FIELDS}
+    try:
+        clean = services.validate_for(request.user, data)
+    except InvalidInput as exc:
+        errors = {k: [str(m) for m in v] for k, v in exc.fields.items()}
+        # The service checks the jurisdiction once the rest is valid; the form wants to know
+        # as soon as the user leaves the address, so the same check runs here on the code alone.
+        code = str(data.get("division_code") or "").strip()
+        if code and "division_code" not in errors and not in_jurisdiction(request.user, code):
+            errors["division_code"] = [_("现住址区划不在您的管辖范围内。")]
+        return {"valid": False, "derived": {}, "errors": errors}
+    return {"valid": True, "errors": {}, "derived": {
+        "sex": clean.sex, "age_years": clean.age_years,
+        "birth_date": clean.birth_date.isoformat() if clean.birth_date else None}}
 
 
 @router.get("", response=CasePageOut,

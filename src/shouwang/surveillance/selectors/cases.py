@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from shouwang.core.audit import audit_log
 from shouwang.core.fields import lookup_hash
@@ -53,6 +53,7 @@ class CaseFilters:
     name: str | None = None
     id_number: str | None = None
     phone: str | None = None
+    late: bool | None = None  # True: reported after the deadline; False: on time
 
 
 def _day_start(d: date) -> datetime:
@@ -90,6 +91,10 @@ def case_list(*, user: User, filters: CaseFilters | None = None) -> QuerySet[Cas
         qs = qs.filter(imported=f.imported)
     if f.verified is not None:
         qs = qs.filter(verified_at__isnull=not f.verified)
+    if f.late is True:
+        qs = qs.filter(reported_at__gt=F("report_deadline_at"))
+    elif f.late is False:
+        qs = qs.filter(reported_at__lte=F("report_deadline_at"))
     if f.name:
         qs = qs.filter(name_hash=lookup_hash(f.name.strip()))
     if f.id_number:
@@ -153,6 +158,15 @@ def duplicate_candidates(*, user: User, status: str | None = CandidateStatus.OPE
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("case", "other").order_by("-score", "-id")
+
+
+def case_duplicate_candidates(*, user: User, case_id: int) -> QuerySet[DuplicateCandidate]:
+    """Every candidate pair (any status) that involves one report, both sides in the
+    jurisdiction, newest first: for the report's own page."""
+    case = case_get(user=user, case_id=case_id)
+    qs = scoped(scoped(DuplicateCandidate.objects.filter(Q(case=case) | Q(other=case)), user,
+                       "case__division_code"), user, "other__division_code")
+    return qs.select_related("case", "other").order_by("-created_at", "-id")
 
 
 def duplicate_candidate_get(*, user: User, candidate_id: int) -> DuplicateCandidate:

@@ -108,3 +108,13 @@ def report_task_get(*, user: User, task_id: int, now: datetime | None = None) ->
     qs = _with_overdue(ReportTask.objects.select_related("disease", "lab_result"),
                        now or timezone.now())
     return get_scoped_or_404(qs, user, pk=task_id)
+
+
+def case_lab_results(*, user: User, case_id: int) -> QuerySet[LabResult]:
+    """The visible results linked to one report, newest test first (no personal fields loaded:
+    the report's page shows the person once, from the report)."""
+    return (
+        lab_results_visible(LabResult.objects.filter(case_id=case_id), user)
+        .defer("name", "id_number", "phone")
+        .order_by("-tested_at", "-id")
+    )
