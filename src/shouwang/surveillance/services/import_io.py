@@ -65,7 +65,7 @@ IMPORT_COLUMNS: list[ImportColumn] = [
                  "可选值：" + _choices(IdType) + "；空白为居民身份证。",
                  "One of: " + _choices(IdType) + "; blank means resident ID.",
                  ("有效证件类型", "idtype", "documenttype")),
-    ImportColumn("id_number", "证件号码", "ID number", False, "420106198503121350",
+    ImportColumn("id_number", "证件号码", "ID number", False, "420106198503121356",
                  "身份证号等证件号码；证件类型为“无证件”时留空。请将单元格设为文本格式。",
                  "ID card or passport number; blank when the ID type is none. Format the cells "
                  "as text.",
@@ -286,7 +286,8 @@ class Sheet:
                 continue
             if not any(cells) or cells[0].startswith("#"):
                 continue
-            if tuple(cells[:len(_EXAMPLE_ROW)]) == _EXAMPLE_ROW:
+            padded = (cells + [""] * len(_EXAMPLE_ROW))[:len(_EXAMPLE_ROW)]
+            if tuple(padded) == _EXAMPLE_ROW and len(cells) <= len(_EXAMPLE_ROW):
                 continue
             yield line, cells
 
