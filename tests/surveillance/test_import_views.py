@@ -200,3 +200,12 @@ def test_export_page_shows_field_errors(client):
     r = client.get("/surveillance/exports/cases/", {"onset_from": "2026-13-45"})
     assert r.status_code == 422
     assert "请输入有效日期" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_wizard_in_english(client):
+    with translation.override("en"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        html = client.get(INDEX).content.decode()
+    assert "Bulk import of case reports" in html
+    assert "Residence division code" in html and "Column in Chinese" in html
