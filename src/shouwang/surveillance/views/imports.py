@@ -114,7 +114,9 @@ def _preview_context(preview: Any) -> dict[str, Any]:
     for row in preview.rows:
         cells = [PreviewCell(row.values.get(f, ""), [str(m) for m in row.errors.get(f, [])])
                  for f in mapped]
-        other = [f"{labels[k].header if k in labels else k}: {m}"
+        # Errors of a field without a column (a required one) name it; whole-row errors
+        # (a repeated line, a row outside the jurisdiction) speak for themselves.
+        other = [f"{labels[k].header}: {m}" if k in labels else str(m)
                  for k, msgs in row.errors.items() if k not in mapped for m in msgs]
         duplicate = ""
         if row.duplicate_of is not None:
