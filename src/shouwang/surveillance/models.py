@@ -185,6 +185,11 @@ class CaseReport(PersonFields):
             models.Index(fields=["disease", "id_number_hash"]),
             models.Index(fields=["status", "verification_due_at"]),
             models.Index(fields=["reporting_division_code", "reported_at"]),
+            # The line list above county level: newest first, read backwards along this index,
+            # with the division range and the status tested on the index entries themselves
+            # (decision 0710); a range of division codes cannot serve the order.
+            models.Index(fields=["reported_at", "id", "division_code", "status"],
+                         name="surv_case_list_order"),
         ]
 
     def __str__(self) -> str:
@@ -441,7 +446,10 @@ class DailyCount(models.Model):
                 name="surveillance_dailycount_unique",
             ),
         ]
-        indexes = [models.Index(fields=["basis", "disease", "day"])]
+        # Covering: the count matrix of one disease is read from the index alone (decision 0710).
+        indexes = [models.Index(
+            fields=["basis", "disease", "day", "county_code", "classification", "count"],
+            name="surv_dailycount_matrix")]
 
     def __str__(self) -> str:
         return f"{self.county_code} {self.day} {self.disease_id} {self.classification}={self.count}"

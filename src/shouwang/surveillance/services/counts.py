@@ -90,7 +90,11 @@ def _insert(basis: str, *, counties: Iterable[str] | None, days: Iterable[date] 
     # Django's own compiled SQL are interpolated; every value is a parameter.
     columns = "county_code, day, basis, disease_id, classification, count"
     select = "g.county, g.cday, %s, g.disease_id, g.classification, g.n"
-    sql = f"INSERT INTO {table} ({columns}) SELECT {select} FROM ({inner_sql}) g"  # noqa: S608
+    # Inserted in the order of the unique index, so its pages fill one after another instead of
+    # being split at random (a third faster for a rebuild on PostgreSQL; decision 0710).
+    order = "g.county, g.cday, g.disease_id, g.classification"
+    sql = (f"INSERT INTO {table} ({columns}) SELECT {select} FROM ({inner_sql}) g "  # noqa: S608
+           f"ORDER BY {order}")
     with connection.cursor() as cursor:
         cursor.execute(sql, (basis, *params))
         written: int = max(cursor.rowcount, 0)
@@ -117,6 +121,9 @@ def daily_counts_rebuild(*, actor: User | None = None, progress: Progress | None
                 cursor.execute(
                     f"LOCK TABLE {connection.ops.quote_name(DailyCount._meta.db_table)} "
                     "IN EXCLUSIVE MODE")
+                # Grouping five million reports into millions of cells: in memory, not in
+                # batches spilled to disk (for this transaction only).
+                cursor.execute("SET LOCAL work_mem = '256MB'")
         if progress:
             progress(0, total, "delete")
         DailyCount.objects.all().delete()
