@@ -19,7 +19,7 @@ import contextlib
 import csv
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -227,12 +227,16 @@ class ExportContext:
     full: bool
     english: bool
     division_names: dict[str, str]
+    # Choice labels in the export's language, built once per export (not per cell).
+    labels: dict[type[Any], dict[str, str]] = field(default_factory=dict)
 
-
-def _label(choices: type[Any]) -> Callable[[str], str]:
-    def label(value: str) -> str:
-        return str(dict(choices.choices).get(value, value)) if value else ""
-    return label
+    def label(self, choices: type[Any], value: str) -> str:
+        if not value:
+            return ""
+        known = self.labels.get(choices)
+        if known is None:
+            known = self.labels[choices] = {k: str(v) for k, v in choices.choices}
+        return known.get(value, value)
 
 
 def _verbose(field: str) -> str | Promise:
@@ -252,13 +256,6 @@ def _personal(masker: Callable[[str], str], field: str) -> Callable[[CaseReport,
     return value
 
 
-_classification = _label(Classification)
-_status = _label(CaseStatus)
-_sex = _label(Sex)
-_id_type = _label(IdType)
-_occupation = _label(Occupation)
-_severity = _label(Severity)
-_outcome = _label(Outcome)
 
 
 def _yes_no(value: bool) -> str:
@@ -270,13 +267,13 @@ COLUMNS: list[Column] = [
     Column("disease", _verbose("disease"),
            lambda c, x: (c.disease.name_en or c.disease.name) if x.english else c.disease.name),
     Column("classification", _verbose("classification"),
-           lambda c, x: _classification(c.classification)),
-    Column("status", _verbose("status"), lambda c, x: _status(c.status)),
+           lambda c, x: x.label(Classification, c.classification)),
+    Column("status", _verbose("status"), lambda c, x: x.label(CaseStatus, c.status)),
     Column("name", _verbose("name"), _personal(mask_name, "name")),
-    Column("sex", _verbose("sex"), lambda c, x: _sex(c.sex)),
+    Column("sex", _verbose("sex"), lambda c, x: x.label(Sex, c.sex)),
     Column("age_years", _verbose("age_years"), lambda c, x: c.age_years),
     Column("birth_date", _verbose("birth_date"), lambda c, x: c.birth_date if x.full else None),
-    Column("id_type", _verbose("id_type"), lambda c, x: _id_type(c.id_type)),
+    Column("id_type", _verbose("id_type"), lambda c, x: x.label(IdType, c.id_type)),
     Column("id_number", _verbose("id_number"), _personal(mask_id_number, "id_number")),
     Column("phone", _verbose("phone"), _personal(mask_phone, "phone")),
     Column("division_code", _verbose("division_code"), lambda c, x: c.division_code),
@@ -284,7 +281,7 @@ COLUMNS: list[Column] = [
            lambda c, x: x.division_names.get(c.division_code, "")),
     Column("address_detail", _verbose("address_detail"),
            _personal(lambda v: MASK if v else "", "address_detail")),
-    Column("occupation", _verbose("occupation"), lambda c, x: _occupation(c.occupation)),
+    Column("occupation", _verbose("occupation"), lambda c, x: x.label(Occupation, c.occupation)),
     Column("onset_date", _verbose("onset_date"), lambda c, x: c.onset_date),
     Column("diagnosed_at", _verbose("diagnosed_at"), lambda c, x: _local(c.diagnosed_at)),
     Column("reported_at", _verbose("reported_at"), lambda c, x: _local(c.reported_at)),
@@ -292,8 +289,8 @@ COLUMNS: list[Column] = [
            lambda c, x: c.reporting_facility),
     Column("reporting_division_code", _verbose("reporting_division_code"),
            lambda c, x: c.reporting_division_code),
-    Column("severity", _verbose("severity"), lambda c, x: _severity(c.severity)),
-    Column("outcome", _verbose("outcome"), lambda c, x: _outcome(c.outcome)),
+    Column("severity", _verbose("severity"), lambda c, x: x.label(Severity, c.severity)),
+    Column("outcome", _verbose("outcome"), lambda c, x: x.label(Outcome, c.outcome)),
     Column("outcome_date", _verbose("outcome_date"), lambda c, x: c.outcome_date),
     Column("imported", _verbose("imported"), lambda c, x: _yes_no(c.imported)),
     Column("origin_division_code", _verbose("origin_division_code"),
@@ -410,10 +407,6 @@ def run_case_export(job: Job, ctx: JobContext) -> dict[str, Any]:
     full = params.get("personal") == "full"
     with translation.override(language):
         qs = case_export_queryset(user=job.owner, params=params)
-        if not full:
-            # Masked output still shows the first character of a name and the ends of the
-            # numbers, so those fields are read; the address detail and birth date are not.
-            qs = qs.defer("address_detail")
         total = qs.order_by().count()
         ctx.progress(0, total)
         exports = Path(settings.VAR_DIR) / "exports"
