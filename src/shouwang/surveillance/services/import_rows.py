@@ -13,7 +13,9 @@ what an upgrade is and proposes candidate pairs, labs.py links waiting lab resul
 from __future__ import annotations
 
 import csv
+import logging
 import os
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +30,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from shouwang.core import crypto
-from shouwang.core.audit import audit_log
+from shouwang.core.audit import MASK, audit_log
+from shouwang.core.fields import EncryptedTextField, LookupHashField
 from shouwang.core.models import AuditAction
 from shouwang.surveillance.models import (
     CaseReport,
@@ -42,7 +45,7 @@ from shouwang.surveillance.models import (
     ReportTask,
     TaskStatus,
 )
-from shouwang.surveillance.services.cases import masked, payload_fingerprint
+from shouwang.surveillance.services.cases import PERSONAL, masked, payload_fingerprint
 from shouwang.surveillance.services.counts import (
     COUNTY_DIGITS,
     daily_counts_refresh_for,
@@ -61,6 +64,7 @@ if TYPE_CHECKING:
     from shouwang.accounts.models import User
     from shouwang.surveillance.models import Disease
 
+logger = logging.getLogger(__name__)
 CHUNK = int(os.environ.get("SHOUWANG_IMPORT_CHUNK", "5000"))
 IN_BATCH = 500  # values per IN (…) list: far below every backend's parameter limit
 KEY_PREFIX = "imp1:"
@@ -97,7 +101,9 @@ class Outcome:
     duplicate_kind: str = ""
     id_hash: str = ""
     survivor: Stored | Outcome | None = None
-    case: CaseReport | None = None
+    fields: dict[str, Any] | None = None  # clean.as_model_fields(), computed once
+    row: dict[str, Any] | None = None  # the stored values, once written
+    pk: int | None = None
 
 
 @dataclass
@@ -117,6 +123,13 @@ class RowContext:
     people: dict[tuple[str, str], list[Outcome]] = field(default_factory=dict)
     counties: set[str] = field(default_factory=set)
     days: set[date] = field(default_factory=set)
+    # Seconds spent per step, for the benchmark's report.
+    timings: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+    def lap(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[step] += now - since
+        return now
 
     @classmethod
     def for_batch(cls, batch: ImportBatch, headers: list[str],
@@ -167,6 +180,7 @@ def assess(ctx: RowContext, rows: Iterable[tuple[int, list[str]]]) -> list[Outco
             o.clean, o.errors = _validate(ctx, values)
             if o.clean is not None:
                 o.status = "valid"
+                o.fields = o.clean.as_model_fields()
                 if o.clean.id_number:
                     o.id_hash = crypto.keyed_hash(o.clean.id_number, "id_number")
         out.append(o)
@@ -196,17 +210,17 @@ def _stored_people(pairs: set[tuple[str, str]], *, lock: bool) -> dict[tuple[str
                                                                         list[Stored]]:
     """Active stored reports by (disease, ID hash), locked when the chunk writes."""
     found: dict[tuple[str, str], list[Stored]] = defaultdict(list)
-    diseases = {d for d, _h in pairs}
+    # Filtered on the hash alone, the rest in Python: with disease or status in the WHERE
+    # clause SQLite's planner may walk those low-selectivity indexes instead.
     for part in _in_batches(h for _d, h in pairs):
-        qs = CaseReport.objects.filter(id_number_hash__in=part, disease_id__in=diseases,
-                                       status=CaseStatus.ACTIVE).order_by()
+        qs = CaseReport.objects.filter(id_number_hash__in=part).order_by()
         if lock:
             qs = qs.select_for_update()
-        for row in qs.values_list("disease_id", "id_number_hash", "pk", "diagnosed_at",
-                                  "version", "classification", "division_code", "onset_date",
-                                  "reported_at"):
-            if (row[0], row[1]) in pairs:
-                found[(row[0], row[1])].append(Stored(*row[2:]))
+        for row in qs.values_list("disease_id", "id_number_hash", "status", "pk",
+                                  "diagnosed_at", "version", "classification", "division_code",
+                                  "onset_date", "reported_at"):
+            if row[2] == CaseStatus.ACTIVE and (row[0], row[1]) in pairs:
+                found[(row[0], str(row[1]))].append(Stored(*row[3:]))
     return found
 
 
@@ -261,59 +275,122 @@ def resolve(ctx: RowContext, outcomes: list[Outcome]) -> None:
 # --- write ---------------------------------------------------------------------------------------
 
 
-def fast_insert(objs: Sequence[models.Model]) -> None:
-    """INSERT the objects with one executemany; values as bulk_create prepares them (each
-    field's pre_save(add=True), then get_db_prep_save). Ids are not read back."""
-    if not objs:
-        return
-    meta = objs[0]._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(str(f.column)) for f in fields)
-    sql = (f"INSERT INTO {qn(meta.db_table)} ({columns}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    params = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-              for obj in objs]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+class Inserter:
+    """INSERT rows of one model with one executemany, from dicts of attribute values.
+
+    Each column's value is prepared as `bulk_create` would prepare it (the same field methods:
+    an encrypted field's get_prep_value seals it for its column, a lookup hash is the keyed
+    hash of its source field's value as LookupHashField.pre_save computes it, dates and times
+    through the backend's adapters), without building a model instance per row, which alone
+    cost more than the whole per-row budget. Ids are not returned (SQLite cannot with
+    executemany); the caller reads them back by a unique key.
+    """
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.defaults = {f.attname: f.get_default() for f in self.fields}
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(str(f.column)) for f in self.fields)
+        self.sql = (f"INSERT INTO {qn(model._meta.db_table)} ({columns}) "  # noqa: S608
+                    f"VALUES ({', '.join(['%s'] * len(self.fields))})")
+        self.converters = [self._converter(f) for f in self.fields]
+
+    @staticmethod
+    def _converter(f: Any) -> Any:
+        ops = connection.ops
+        name = f.attname
+        if isinstance(f, LookupHashField):
+            source = f.source_field()
+            assert source is not None
+            src, kind = source.attname, source.lookup_kind
+
+            def hashed(r: dict[str, Any]) -> Any:
+                # A caller may have computed it already (the ID hash, for the dedup).
+                if r[name] is None and r[src]:
+                    r[name] = crypto.keyed_hash(r[src], kind)
+                return r[name]
+            return hashed
+        if isinstance(f, EncryptedTextField):
+            return lambda r: f.get_prep_value(r[name])
+        if isinstance(f, models.DateTimeField):
+            return lambda r: ops.adapt_datetimefield_value(r[name])
+        if isinstance(f, models.DateField):
+            return lambda r: ops.adapt_datefield_value(r[name])
+        if isinstance(f, models.JSONField):
+            return lambda r: f.get_db_prep_save(r[name], connection)
+        return lambda r: r[name]
+
+    def insert(self, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        convert = self.converters
+        params = [[c(r) for c in convert] for r in rows]
+        with connection.cursor() as cursor:
+            cursor.executemany(self.sql, params)
 
 
-def _new_case(ctx: RowContext, o: Outcome, **extra: Any) -> CaseReport:
+_INSERTERS: dict[tuple[str, str], Inserter] = {}
+
+
+def inserter(model: type[models.Model]) -> Inserter:
+    key = (connection.vendor, model._meta.label)
+    if key not in _INSERTERS:
+        _INSERTERS[key] = Inserter(model)
+    return _INSERTERS[key]
+
+
+def _case_row(ctx: RowContext, o: Outcome, now: datetime, **extra: Any) -> dict[str, Any]:
     clean = o.clean
     assert clean is not None
     deadlines = case_deadlines(disease=clean.disease, diagnosed_at=clean.diagnosed_at,
                                reported_at=clean.reported_at)
-    case = CaseReport(source_key=o.key, created_by=ctx.actor, **clean.as_model_fields(),
-                      report_deadline_at=deadlines.report_deadline_at,
-                      verification_due_at=deadlines.verification_due_at, **extra)
-    o.case = case
-    return case
+    row = dict(inserter(CaseReport).defaults)
+    row.update(o.fields or clean.as_model_fields())
+    del row["disease"]
+    row["id_number_hash"] = o.id_hash or None
+    row.update(disease_id=clean.disease.code, source_key=o.key, created_by_id=ctx.actor.pk,
+               report_deadline_at=deadlines.report_deadline_at,
+               verification_due_at=deadlines.verification_due_at, created_at=now,
+               updated_at=now, **extra)
+    o.row = row
+    return row
 
 
-def _read_ids(cases: list[CaseReport]) -> None:
-    ids = _stored_keys_raw(c.source_key for c in cases if c.source_key)
-    for case in cases:
-        case.pk = ids[str(case.source_key)]
-
-
-def _stored_keys_raw(keys: Iterable[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for part in _in_batches(keys):
+def _read_ids(outcomes: list[Outcome]) -> None:
+    ids: dict[str, int] = {}
+    for part in _in_batches(o.key for o in outcomes):
         for key, pk in CaseReport.objects.filter(source_key__in=part).values_list(
                 "source_key", "pk"):
-            found[str(key)] = pk
-    return found
+            ids[str(key)] = pk
+    for o in outcomes:
+        o.pk = ids[o.key]
 
 
-def _create_history(ctx: RowContext, o: Outcome) -> CaseReportHistory:
-    assert o.clean is not None and o.case is not None
-    created = {k: v for k, v in o.clean.as_model_fields().items() if k != "disease"}
-    created["disease"] = o.clean.disease.code
-    changes = {**{k: [None, v] for k, v in created.items() if v not in (None, "")},
-               "payload": payload_fingerprint(o.values)}
-    return CaseReportHistory(case_id=o.case.pk, version=1, kind=HistoryKind.CREATE,
-                             actor=ctx.actor, reason="", changes=masked(changes),
-                             classification=o.case.classification)
+def created_changes(fields: dict[str, Any], payload: str) -> dict[str, Any]:
+    """The changes of a CREATE history row, as `masked` makes them in case_report_submit:
+    every filled field as [None, value], personal ones masked, dates as ISO text.
+    `fields` is CleanCase.as_model_fields()."""
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == "disease":
+            value = value.code
+        if value is None or value == "":
+            continue
+        if name in PERSONAL:
+            out[name] = [None, MASK]
+        elif isinstance(value, date):
+            out[name] = [None, value.isoformat()]
+        else:
+            out[name] = [None, value]
+    out["payload"] = payload
+    return out
+
+
+def _history(case_id: int, version: int, kind: str, actor_id: int, reason: str,
+             changes: dict[str, Any], classification: str, now: datetime) -> dict[str, Any]:
+    return {"case_id": case_id, "version": version, "kind": kind, "changed_at": now,
+            "actor_id": actor_id, "reason": reason, "changes": changes,
+            "classification": classification}
 
 
 def _touch(ctx: RowContext, division_code: str, onset: date | None,
@@ -329,106 +406,143 @@ def write(ctx: RowContext, outcomes: list[Outcome]) -> int:
     """Store the chunk's new and merged rows; returns how many rows got candidate pairs."""
     from shouwang.surveillance.services.dedup import is_upgrade
 
+    now = timezone.now()
+    t = time.perf_counter()
+    actor = ctx.actor.pk
     new = [o for o in outcomes if o.status == "new"]
-    new_cases = [_new_case(ctx, o) for o in new]
-    fast_insert(new_cases)
-    _read_ids(new_cases)
+    inserter(CaseReport).insert([_case_row(ctx, o, now) for o in new])
+    t = ctx.lap("write.insert_cases", t)
+    _read_ids(new)
+    t = ctx.lap("write.read_ids", t)
     merged = [o for o in outcomes if o.status == "merged"]
-    merged_cases: list[CaseReport] = []
+    rows = []
     for o in merged:
-        target = o.survivor.pk if isinstance(o.survivor, Stored) else o.survivor.case.pk  # type: ignore[union-attr]
-        merged_cases.append(_new_case(ctx, o, status=CaseStatus.MERGED, merged_into_id=target))
-    fast_insert(merged_cases)
-    _read_ids(merged_cases)
-    history = [_create_history(ctx, o) for o in new + merged]
+        survivor = o.survivor
+        assert survivor is not None
+        target = survivor.pk
+        rows.append(_case_row(ctx, o, now, status=CaseStatus.MERGED, merged_into_id=target))
+    inserter(CaseReport).insert(rows)
+    _read_ids(merged)
+    history = []
+    for o in new + merged:
+        assert o.clean is not None and o.pk is not None
+        history.append(_history(o.pk, 1, HistoryKind.CREATE, actor, "",
+                                created_changes(o.fields or o.clean.as_model_fields(),
+                                                payload_fingerprint(o.values)),
+                                o.clean.classification, now))
+    t = ctx.lap("write.history_rows", t)
 
     # The survivors' side of every merge, in file order (dedup.record_merge's steps).
     state: dict[int, list[Any]] = {}
+    merge_reason, upgrade_reason = _(MERGE_REASON), _(UPGRADE_REASON)
     for o in merged:
-        assert o.case is not None and o.survivor is not None
-        if isinstance(o.survivor, Stored):
-            s = o.survivor
-            cur = state.setdefault(s.pk, [s.version, s.classification, s.classification, s])
+        survivor = o.survivor
+        assert o.clean is not None and o.pk is not None and survivor is not None
+        pk = int(survivor.pk or 0)
+        if isinstance(survivor, Stored):
+            cur = state.setdefault(pk, [survivor.version, survivor.classification,
+                                        survivor.classification, survivor])
         else:
-            sc = o.survivor.case
-            assert sc is not None
-            cur = state.setdefault(sc.pk, [1, sc.classification, sc.classification, sc])
+            assert survivor.clean is not None
+            cls = survivor.clean.classification
+            cur = state.setdefault(pk, [1, cls, cls, survivor])
         cur[0] += 1
-        survivor_id = int(o.case.merged_into_id or 0)
-        history.append(CaseReportHistory(
-            case_id=survivor_id, version=cur[0], kind=HistoryKind.MERGE,
-            actor=ctx.actor, reason=_(MERGE_REASON), classification=cur[1],
-            changes=masked({"merged_report": [None, o.case.pk]})))
-        if is_upgrade(cur[1], o.case.classification):
+        history.append(_history(pk, cur[0], HistoryKind.MERGE, actor, merge_reason,
+                                masked({"merged_report": [None, o.pk]}), cur[1], now))
+        new_cls = o.clean.classification
+        if is_upgrade(cur[1], new_cls):
             cur[0] += 1
-            history.append(CaseReportHistory(
-                case_id=survivor_id, version=cur[0], kind=HistoryKind.RECLASSIFY,
-                actor=ctx.actor, reason=_(UPGRADE_REASON), classification=o.case.classification,
-                changes=masked({"classification": [cur[1], o.case.classification]})))
-            cur[1] = o.case.classification
-    now = timezone.now()
-    updates = [CaseReport(pk=pk, version=v, classification=cls, updated_at=now)
-               for pk, (v, cls, _was, _s) in state.items()]
-    if updates:
-        CaseReport.objects.bulk_update(updates, ["version", "classification", "updated_at"],
-                                       batch_size=IN_BATCH)
-    fast_insert(history)
+            history.append(_history(pk, cur[0], HistoryKind.RECLASSIFY, actor, upgrade_reason,
+                                    masked({"classification": [cur[1], new_cls]}), new_cls, now))
+            cur[1] = new_cls
+    if state:
+        CaseReport.objects.bulk_update(
+            [CaseReport(pk=pk, version=v, classification=cls, updated_at=now)
+             for pk, (v, cls, _was, _s) in state.items()],
+            ["version", "classification", "updated_at"], batch_size=IN_BATCH)
+    t = ctx.lap("write.merges", t)
+    inserter(CaseReportHistory).insert(history)
+    t = ctx.lap("write.insert_history", t)
 
-    for case in new_cases:
-        _touch(ctx, case.division_code, case.onset_date, (case.diagnosed_at, case.reported_at))
+    for o in new:
+        clean = o.clean
+        assert clean is not None
+        _touch(ctx, clean.division_code, clean.onset_date, (clean.diagnosed_at, clean.reported_at))
     for _v, cls, was, s in state.values():
-        if cls != was:
+        if cls != was and isinstance(s, Stored):
             _touch(ctx, s.division_code, s.onset_date, (s.diagnosed_at, s.reported_at))
-    _link_lab_results(ctx, new_cases)
-    return _propose(new_cases)
+    _link_lab_results(ctx, new)
+    t = ctx.lap("write.lab_links", t)
+    proposed = _propose(ctx, new)
+    ctx.lap("write.candidates", t)
+    return proposed
 
 
-def _link_lab_results(ctx: RowContext, cases: list[CaseReport]) -> None:
+def _instance(ctx: RowContext, o: Outcome) -> CaseReport:
+    """The stored report of a new row as a model instance (for the few rows that need one)."""
+    assert o.row is not None and o.clean is not None
+    case = CaseReport(pk=o.pk, **{k: v for k, v in o.row.items() if k != "id"})
+    case.disease = o.clean.disease
+    case.created_by = ctx.actor
+    return case
+
+
+def _link_lab_results(ctx: RowContext, new: list[Outcome]) -> None:
     """labs.report_tasks_resolve_for_case for the new reports that have a waiting lab result
     (found with two queries per chunk, not one per row)."""
     from shouwang.surveillance.services.labs import report_tasks_resolve_for_case
 
-    hashes = {c.id_number_hash for c in cases if c.id_number_hash}
+    hashes = {o.id_hash for o in new if o.id_hash}
     waiting: set[tuple[str, str]] = set()
     for part in _in_batches(hashes):
-        waiting.update(LabResult.objects.filter(case__isnull=True, id_number_hash__in=part)
-                       .values_list("disease_id", "id_number_hash"))
-        waiting.update(ReportTask.objects.filter(
+        waiting.update((d, str(h)) for d, h, case in LabResult.objects.filter(
+            id_number_hash__in=part).order_by().values_list("disease_id", "id_number_hash",
+                                                              "case_id") if case is None)
+        waiting.update((d, str(h)) for d, h in ReportTask.objects.filter(
             status=TaskStatus.OPEN, lab_result__id_number_hash__in=part)
             .values_list("disease_id", "lab_result__id_number_hash"))
-    for case in cases:
-        if case.id_number_hash and (case.disease_id, case.id_number_hash) in waiting:
-            report_tasks_resolve_for_case(case, actor=ctx.actor)
+    for o in new:
+        assert o.clean is not None
+        if o.id_hash and (o.clean.disease.code, o.id_hash) in waiting:
+            report_tasks_resolve_for_case(_instance(ctx, o), actor=ctx.actor)
 
 
-def _propose(cases: list[CaseReport]) -> int:
-    """dedup.propose_candidates for the new reports that share disease, name and birth date or
-    phone with another active report (pre-filtered with one query per 500 reports)."""
+def _propose(ctx: RowContext, new: list[Outcome]) -> int:
+    """dedup.propose_candidates for the new reports that share disease and name, and birth
+    date or phone, with another active report where one of the two has no ID number
+    (pre-filtered with one query per 500 reports; the function itself decides)."""
     from shouwang.surveillance.services.dedup import propose_candidates
 
     proposed: list[int] = []
-    for start in range(0, len(cases), IN_BATCH):
-        part = cases[start:start + IN_BATCH]
-        births = {c.birth_date for c in part if c.birth_date}
-        phones = {c.phone_hash for c in part if c.phone_hash}
-        match = Q(birth_date__in=births) | Q(phone_hash__in=phones)
-        index: dict[tuple[str, str], list[tuple[int, date | None, str | None]]] = defaultdict(list)
-        for pk, disease, name, birth, phone in CaseReport.objects.filter(
-                match, name_hash__in={c.name_hash for c in part if c.name_hash},
-                status=CaseStatus.ACTIVE).order_by().values_list(
-                "pk", "disease_id", "name_hash", "birth_date", "phone_hash"):
-            index[(disease, name)].append((pk, birth, phone))
-        for case in part:
-            hits = [pk for pk, birth, phone in index.get((case.disease_id, case.name_hash), ())
-                    if pk != case.pk and ((case.birth_date and birth == case.birth_date)
-                                          or (case.phone_hash and phone == case.phone_hash))]
-            if hits and propose_candidates(case):
-                proposed.append(case.pk)
+    for start in range(0, len(new), IN_BATCH):
+        part = [o.row for o in new[start:start + IN_BATCH] if o.row is not None]
+        births = {r["birth_date"] for r in part if r["birth_date"]}
+        phones = {r["phone_hash"] for r in part if r["phone_hash"]}
+        index: dict[tuple[str, str], list[tuple[int, Any, Any, Any]]] = defaultdict(list)
+        names = {r["name_hash"] for r in part if r["name_hash"]}
+        # Two queries, each on two indexed columns (an OR of both would scan the table).
+        for match in (Q(birth_date__in=births), Q(phone_hash__in=phones)):
+            for pk, disease, name, birth, phone, idh, status in CaseReport.objects.filter(
+                    match, name_hash__in=names).order_by().values_list(
+                    "pk", "disease_id", "name_hash", "birth_date", "phone_hash",
+                    "id_number_hash", "status"):
+                if status == CaseStatus.ACTIVE:
+                    index[(disease, str(name))].append((pk, birth, phone, idh))
+        for o in new[start:start + IN_BATCH]:
+            r = o.row
+            assert r is not None
+            hits = [pk for pk, birth, phone, idh in index.get((r["disease_id"], r["name_hash"]),
+                                                              ())
+                    if pk != o.pk and (idh is None or r["id_number_hash"] is None)
+                    and ((r["birth_date"] and birth == r["birth_date"])
+                         or (r["phone_hash"] and phone == r["phone_hash"]))]
+            if hits and propose_candidates(_instance(ctx, o)):
+                proposed.append(int(o.pk or 0))
     if not proposed:
         return 0
     # Two rows of this chunk were each proposed against the other; keep the later → earlier
     # pair, as two reports submitted one after the other would have it.
-    ids = {c.pk for c in cases}
+    ids = {o.pk for o in new}
     DuplicateCandidate.objects.filter(case_id__in=proposed, other_id__in=ids,
                                       case_id__lt=F("other_id")).delete()
     return DuplicateCandidate.objects.filter(case_id__in=proposed).values("case_id") \
@@ -567,11 +681,16 @@ def run_batch(batch: ImportBatch, *, dry_run: bool, progress: Any = None) -> Non
 
 def _commit(ctx: RowContext, chunk: list[tuple[int, list[str]]], fh: TextIO) -> int:
     batch = ctx.batch
+    t = time.perf_counter()
     outcomes = assess(ctx, chunk)
+    t = ctx.lap("assess", t)
     with transaction.atomic():
         resolve(ctx, outcomes)
+        t = ctx.lap("resolve", t)
         candidates = write(ctx, outcomes) if ctx.write else 0
+        t = ctx.lap("write", t)
         errors = write_errors(ctx, fh, outcomes)
+        t = ctx.lap("errors_file", t)
         counts: dict[str, int] = defaultdict(int)
         for o in outcomes:
             counts[o.status] += 1
@@ -587,6 +706,7 @@ def _commit(ctx: RowContext, chunk: list[tuple[int, list[str]]], fh: TextIO) -> 
         )
         if updated != 1:
             raise RuntimeError(f"import batch {batch.pk} advanced by another run; stopping")
+    ctx.lap("commit", t)
     if ctx.write:
         batch.resume_line = last
         ctx.people.clear()  # committed: later chunks find these rows in the table
@@ -595,9 +715,11 @@ def _commit(ctx: RowContext, chunk: list[tuple[int, list[str]]], fh: TextIO) -> 
 
 def _finish(ctx: RowContext, done: int, errors_path: Path) -> None:
     batch = ctx.batch
+    t = time.perf_counter()
     with transaction.atomic():
         if ctx.write and ctx.counties:
             daily_counts_refresh_for(county_codes=ctx.counties, days=ctx.days)
+            t = ctx.lap("daily_counts_refresh", t)
         fresh = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         fresh.total_rows = done
         fresh.finished_at = timezone.now() if ctx.write else None
@@ -619,3 +741,5 @@ def _finish(ctx: RowContext, done: int, errors_path: Path) -> None:
                            f"{fresh.imported_rows} imported, {fresh.duplicate_rows} duplicates, "
                            f"{fresh.existing_rows} already imported, {fresh.error_rows} errors"),
                   changes=figures)
+    logger.info("import batch %s: %s rows; seconds per step %s", batch.pk, done,
+                {k: round(v, 2) for k, v in sorted(ctx.timings.items())})
