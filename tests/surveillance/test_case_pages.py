@@ -357,7 +357,7 @@ def test_detail_shows_the_card_timeliness_history_and_audits_the_read(wuchang: A
     assert 'data-testid="timeliness-late"' in html and "迟报 6.0 小时" in html
     assert 'data-testid="verification-overdue"' in html
     assert html.count('data-testid="history-entry"') == 2 and "复核" in html
-    assert "病例分类：确诊病例 → 疑似病例" in html
+    assert "<strong>病例分类</strong> 确诊病例 → 疑似病例" in html
     assert AuditEvent.objects.filter(action=AuditAction.READ).count() == before + 1
 
 
@@ -513,12 +513,29 @@ def test_duplicates_of_another_county_are_404(wuchang: Any, pair: DuplicateCandi
 
 
 @pytest.mark.django_db
-def test_pages_render_in_english(wuchang: Any) -> None:
-    case = submit(wuchang)
+def test_pages_have_no_untranslated_chinese_in_english(wuchang: Any) -> None:
+    from tests.dashboard.test_views import untranslated
+    from tests.surveillance.routes import _lab_result
+
+    _lab_result("420106")
+    diagnosed = timezone.now() - timedelta(days=3)
+    case = submit(wuchang, onset_date=None, diagnosed_at=diagnosed,
+                  reported_at=diagnosed + timedelta(hours=30))
+    svc.case_report_reclassify(actor=wuchang, case=case, version=1, classification="suspected",
+                               reason="recheck")
+    for hours in (30, 20):
+        submit(wuchang, id_type="none", id_number="", birth_date="1985-03-12",
+               diagnosed_at=timezone.now() - timedelta(hours=hours),
+               reported_at=timezone.now() - timedelta(hours=hours - 1))
     client = client_for(wuchang)
-    client.cookies["django_language"] = "en"
-    for url in (NEW, LIST, detail(case), "/surveillance/cases/duplicates/"):
-        with translation.override("en"):
-            r = client.get(url)
-        assert r.status_code == 200, url
-        assert 'lang="en"' in r.content.decode(), url
+    # The person's data and the facility are what was reported, in whatever script it was.
+    data = {"张伟", "张", "武汉市第一医院", "武昌区中南路", "号", "栋", "室"}
+    for url in (NEW, LIST, LIST + "?late=1&total=1", detail(case), detail(case) + "correct/",
+                "/surveillance/cases/duplicates/", "/surveillance/tasks/",
+                "/surveillance/timeliness/"):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'lang="en"' in html, url
+        assert untranslated(html) - data == set(), url
+    r = client.post(detail(case) + "reclassify/", {"version": "1", "classification": "confirmed",
+                                                   "reason": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 409 and "changed by someone else" in r.content.decode()

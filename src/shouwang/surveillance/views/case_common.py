@@ -10,11 +10,18 @@ from typing import Any
 
 from django.http import QueryDict
 from django.utils.dateparse import parse_date
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from shouwang.core.errors import InvalidInput
 from shouwang.geo.selectors import division_names
-from shouwang.surveillance.models import CaseReport, CaseStatus, Classification, DateBasis
+from shouwang.surveillance.models import (
+    CaseReport,
+    CaseStatus,
+    Classification,
+    DateBasis,
+    Disease,
+)
 from shouwang.surveillance.services.exports import mask_id_number, mask_name, mask_phone
 
 # The date basis of the line list's range, and the CaseFilters fields it fills.
@@ -88,6 +95,16 @@ def read_list_query(get: QueryDict) -> ListQuery:
         if raw[key] in TRI:
             filters[key] = TRI[raw[key]]
     return ListQuery(raw=raw, filters=filters, errors=errors)
+
+
+def disease_label(disease: Disease) -> str:
+    """A disease's name in the page's language (the list is data: both names are stored)."""
+    english = (get_language() or "").startswith("en")
+    return disease.name_en if english and disease.name_en else disease.name
+
+
+def disease_choices() -> list[tuple[str, str]]:
+    return [(d.code, disease_label(d)) for d in Disease.objects.filter(active=True)]
 
 
 def names_for(codes: Iterable[str]) -> dict[str, str]:

@@ -28,7 +28,12 @@ from shouwang.surveillance.selectors import cases as selectors
 from shouwang.surveillance.selectors.labs import case_lab_results
 from shouwang.surveillance.services import cases as services
 from shouwang.surveillance.services import dedup
-from shouwang.surveillance.views.case_common import field_errors, masked_person, names_for
+from shouwang.surveillance.views.case_common import (
+    disease_label,
+    field_errors,
+    masked_person,
+    names_for,
+)
 
 READ = "surveillance.read"
 WRITE = services.WRITE
@@ -96,7 +101,8 @@ def render_detail(request: AuthedRequest, case_id: int, *, action: str = "",
              "reporting": found.get(case.reporting_division_code, ""),
              "origin": found.get(case.origin_division_code, "")}
     return render(request, "surveillance/case_detail.html", {
-        "case": case, "names": names, "timeliness": _timeliness(case),
+        "case": case, "names": names, "disease": disease_label(case.disease),
+        "timeliness": _timeliness(case),
         "history": _history(user, case.pk),
         "labs": list(case_lab_results(user=user, case_id=case.pk)),
         "merged_reports": merged, "candidates": candidates,

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
@@ -14,10 +15,15 @@ from shouwang.core.errors import InvalidInput
 from shouwang.surveillance.selectors import cases as selectors
 from shouwang.surveillance.services import cases as services
 from shouwang.surveillance.services import dedup
-from shouwang.surveillance.views.case_common import field_errors, masked_person, names_for
+from shouwang.surveillance.views.case_common import (
+    disease_label,
+    field_errors,
+    masked_person,
+    names_for,
+)
 
-REASONS = {"name": _("姓名相同"), "birth_date": _("出生日期相同"), "phone": _("电话相同"),
-           "sex": _("性别相同")}
+REASONS = {"name": gettext_lazy("姓名相同"), "birth_date": gettext_lazy("出生日期相同"),
+           "phone": gettext_lazy("电话相同"), "sex": gettext_lazy("性别相同")}
 
 
 @require_capability("surveillance.read")
@@ -38,7 +44,8 @@ def _render_list(request: AuthedRequest) -> HttpResponse:
         "page": page,
         "pairs": [{
             "c": c, "reasons": [str(REASONS.get(r, r)) for r in c.reasons],
-            "sides": [(side, masked_person(side), names.get(side.division_code, ""))
+            "sides": [(side, masked_person(side), names.get(side.division_code, ""),
+                       disease_label(side.disease))
                       for side in (c.case, c.other)],
         } for c in pairs],
         "can_write": request.user.has_capability(services.WRITE),

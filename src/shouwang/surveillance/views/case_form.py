@@ -37,7 +37,7 @@ from shouwang.surveillance.selectors import cases as selectors
 from shouwang.surveillance.selectors.labs import lab_result_detail
 from shouwang.surveillance.services import cases as services
 from shouwang.surveillance.validation import active_diseases
-from shouwang.surveillance.views.case_common import field_errors
+from shouwang.surveillance.views.case_common import disease_label, field_errors
 
 WRITE = "surveillance.write"
 SOURCE_KEY_PREFIX = "web-"  # the source key of a form is this + its one-time token
@@ -72,7 +72,7 @@ def _context(request: AuthedRequest, values: Mapping[str, str], errors: Mapping[
     own = request.user.division_code or NATION_CODE
     return {
         "v": values, "errors": errors,
-        "diseases": [d for d in diseases if d.active],
+        "diseases": [(d, disease_label(d)) for d in diseases if d.active],
         "classifications": Classification.choices, "id_types": IdType.choices,
         "sexes": Sex.choices, "occupations": Occupation.choices,
         "severities": Severity.choices, "outcomes": [c for c in Outcome.choices if c[0]],
@@ -130,7 +130,8 @@ def case_new(request: AuthedRequest) -> HttpResponse:
             request, values, errors, token=token, mode="new"), status=422)
     if result.duplicate is not None:
         return render(request, "surveillance/case_submitted.html", {
-            "case": result.case, "duplicate": result.duplicate})
+            "case": result.case, "duplicate": result.duplicate,
+            "disease": disease_label(result.case.disease)})
     case = result.case
     if not result.created:
         messages.info(request, _("这份报告已提交过（同一表单），没有重复创建。"))

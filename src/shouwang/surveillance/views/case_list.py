@@ -21,10 +21,16 @@ from django.views.decorators.http import require_POST
 from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.errors import InvalidInput
 from shouwang.core.scoping import jurisdiction_prefix
-from shouwang.surveillance.models import CaseStatus, Classification, DateBasis, Disease
+from shouwang.surveillance.models import CaseStatus, Classification, DateBasis
 from shouwang.surveillance.selectors import cases as selectors
 from shouwang.surveillance.services import cases as services
-from shouwang.surveillance.views.case_common import field_errors, names_for, read_list_query
+from shouwang.surveillance.views.case_common import (
+    disease_choices,
+    disease_label,
+    field_errors,
+    names_for,
+    read_list_query,
+)
 
 PAGE_SIZE = 50
 # A jurisdiction prefix this long or longer is a county or below: counting it is cheap.
@@ -72,7 +78,8 @@ def case_list(request: AuthedRequest) -> HttpResponse:
                   if request.user.has_capability("surveillance.export") else None)
     return render(request, "surveillance/case_list.html", {
         "q": query.raw, "errors": query.errors, "page": page, "total": total,
-        "rows": [(c, names.get(c.division_code, "")) for c in (page.items if page else [])],
+        "rows": [(c, names.get(c.division_code, ""), disease_label(c.disease))
+                 for c in (page.items if page else [])],
         "first": offset + 1, "last": offset + len(page.items) if page else 0,
         "previous_url": ("?" + urlencode({**kept, "offset": max(0, offset - PAGE_SIZE)})
                          if offset > 0 else None),
@@ -83,7 +90,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
             {k: v for k, v in curve.items() if v}),
         "export_url": export_url,
         "can_write": request.user.has_capability(services.WRITE),
-        "diseases": Disease.objects.filter(active=True).values_list("code", "name"),
+        "diseases": disease_choices(),
         "classifications": Classification.choices,
         "statuses": [*CaseStatus.choices, ("all", _("全部状态"))],
         "bases": DateBasis.choices,

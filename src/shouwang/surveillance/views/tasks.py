@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.surveillance.selectors.labs import open_report_tasks
-from shouwang.surveillance.views.case_common import names_for
+from shouwang.surveillance.views.case_common import disease_label, names_for
 
 
 @require_capability("surveillance.read")
@@ -24,6 +24,9 @@ def task_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "surveillance/task_list.html", {
         "page": page, "overdue_only": overdue_only, "now": now,
         "rows": [{"t": t, "division": names.get(t.division_code, ""),
-                  "seconds": int((t.due_at - now).total_seconds())} for t in tasks],
+                  "disease": disease_label(t.disease),
+                  "seconds": int((t.due_at - now).total_seconds()),
+                  "h": int(abs((t.due_at - now).total_seconds())) // 3600,
+                  "m": int(abs((t.due_at - now).total_seconds())) % 3600 // 60} for t in tasks],
         "can_write": request.user.has_capability("surveillance.write"),
     })

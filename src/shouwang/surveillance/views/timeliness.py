@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.errors import InvalidInput
 from shouwang.surveillance.selectors import timeliness as selectors
-from shouwang.surveillance.views.case_common import field_errors, names_for
+from shouwang.surveillance.views.case_common import disease_label, field_errors, names_for
 from shouwang.surveillance.views.counts import _date
 
 DEFAULT_DAYS = 30
@@ -55,9 +55,10 @@ def timeliness(request: AuthedRequest) -> HttpResponse:
     return render(request, "surveillance/timeliness.html", {
         "since": since, "until": until, "level": level, "errors": errors,
         "rows": rows, "chart": chart, "names": names,
-        "late": [(c, names.get(c.division_code, ""), round(c.delay.total_seconds() / 3600, 1))
-                 for c in late],
-        "overdue": [(c, names.get(c.division_code, "")) for c in overdue],
+        "late": [(c, names.get(c.division_code, ""), disease_label(c.disease),
+                  round(c.delay.total_seconds() / 3600, 1)) for c in late],
+        "overdue": [(c, names.get(c.division_code, ""), disease_label(c.disease))
+                    for c in overdue],
         "levels": [("county", _("县级")), ("prefecture", _("地市级")),
                    ("province", _("省级")), ("children", _("下一级"))],
         "list_max": LIST_MAX,

@@ -19,10 +19,15 @@
     var top = root.getAttribute("data-root");
     var path = (root.getAttribute("data-path") || "").split(",").filter(Boolean);
 
-    function load(parent, depth, chosen) {
+    // A user's choice starts a new generation: answers to older requests (the opening chain,
+    // an earlier choice) arrive too late to matter and are dropped.
+    var generation = 0;
+
+    function load(parent, depth, chosen, gen) {
       return fetch(url.replace("CODE", encodeURIComponent(parent)), {
         credentials: "same-origin", headers: { "Accept": "application/json" }
       }).then(function (r) { return r.ok ? r.json() : []; }).then(function (items) {
+        if (gen !== generation) { return; }
         // Drop the selects below this level, then add this one when there is a level below.
         while (holder.children.length > depth) { holder.removeChild(holder.lastChild); }
         if (!items.length) { return; }
@@ -40,11 +45,12 @@
         });
         holder.appendChild(select);
         select.addEventListener("change", function () {
+          generation += 1;
           var code = select.value || select.getAttribute("data-parent");
           input.value = code === top && top === "000000" ? "" : code;
           input.dispatchEvent(new Event("change", { bubbles: true }));
-          if (select.value) { load(select.value, depth + 1, null); }
-          else { while (holder.children.length > depth + 1) { holder.removeChild(holder.lastChild); } }
+          while (holder.children.length > depth + 1) { holder.removeChild(holder.lastChild); }
+          if (select.value) { load(select.value, depth + 1, null, generation); }
         });
       });
     }
@@ -52,15 +58,29 @@
     // Open at the current value: each level of its path below the root is selected in turn.
     var start = path.indexOf(top);
     var below = start >= 0 ? path.slice(start + 1) : [];
-    var chain = load(top, 0, below[0] || null);
+    var chain = load(top, 0, below[0] || null, 0);
     below.forEach(function (code, i) {
-      chain = chain.then(function () { return load(code, i + 1, below[i + 1] || null); });
+      chain = chain.then(function () {
+        return generation === 0 ? load(code, i + 1, below[i + 1] || null, 0) : null;
+      });
     });
+    chain.then(function () { root.setAttribute("data-ready", "true"); });
     // A code typed by hand closes the selects below the root; they reopen from the next choice.
     input.addEventListener("input", function () {
+      generation += 1;
       while (holder.children.length > 1) { holder.removeChild(holder.lastChild); }
       if (holder.firstChild) { holder.firstChild.value = ""; }
     });
+  }
+
+  // GB 11643: the 18th character is the check of the first 17 (the server checks it too; here
+  // it only keeps a mistyped number from filling in a wrong birth date).
+  var WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  function checkDigitOk(v) {
+    if (!/^\d{17}[\dX]$/.test(v)) { return false; }
+    var sum = 0;
+    for (var i = 0; i < 17; i += 1) { sum += parseInt(v.charAt(i), 10) * WEIGHTS[i]; }
+    return "10X98765432".charAt(sum % 11) === v.charAt(17);
   }
 
   // --- the form ---------------------------------------------------------------------------
@@ -160,7 +180,7 @@
     if (idNumber) {
       idNumber.addEventListener("change", function () {
         var v = idNumber.value.trim().toUpperCase();
-        if ((idType && idType.value !== "resident_id") || !/^\d{17}[\dX]$/.test(v)) { return; }
+        if ((idType && idType.value !== "resident_id") || !checkDigitOk(v)) { return; }
         var birth = form.querySelector("#f-birth_date");
         var sex = form.querySelector("#f-sex");
         if (birth && !birth.value) {

@@ -13,7 +13,7 @@
       type: "bar", x: data.labels, y: data.rates, marker: { color: colours },
       customdata: data.reports, hovertemplate: "%{x}: %{y}% (n=%{customdata})<extra></extra>"
     }], {
-      height: 360, bargap: 0.3, margin: { t: 20, r: 10, b: 90, l: 50 },
+      height: 420, bargap: 0.3, margin: { t: 20, r: 10, b: 90, l: 50 },
       yaxis: { title: { text: data.yTitle }, range: [0, 100] },
       xaxis: { type: "category", automargin: true }
       // No mode bar: its look comes from a <style> Plotly injects, which the CSP blocks.
