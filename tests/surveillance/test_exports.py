@@ -235,3 +235,16 @@ def test_api_errors_and_capability(outbreak):
     r = post(lab, {})
     assert r.status_code == 403
     assert not Job.objects.filter(owner=lab).exists()
+
+
+@pytest.mark.django_db
+def test_xlsx_drops_characters_a_spreadsheet_cannot_hold(outbreak, var_dir):
+    case_report_submit(actor=outbreak["hongshan"], data=case_data(
+        name="周杰", id_number=resident_id("420111", "19800808", "333"), division_code="420111",
+        reporting_division_code="420111", reporting_facility="洪山\x07医院\x1b"))
+    job = run_export(outbreak["hongshan"], format="xlsx")
+    path = jobs.job_file(job)
+    assert path is not None
+    values = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
+    facility = values[0].index("报告单位")
+    assert "洪山医院" in [row[facility] for row in values[1:]]
