@@ -470,6 +470,32 @@ def test_correct_without_reason_is_refused_per_field(wuchang: Any) -> None:
     assert re.search(r'id="err-reason"[^>]*>请填写原因', r.content.decode())
 
 
+@pytest.mark.django_db
+def test_correcting_a_revoked_report_says_why_above_the_form(wuchang: Any) -> None:
+    case = svc.case_report_revoke(actor=wuchang, case=submit(wuchang), version=1, reason="错报")
+    r = client_for(wuchang).post(detail(case) + "correct/",
+                                 form_data(occupation="worker", version="2", reason="订正"))
+    assert r.status_code == 422
+    assert re.search(r'data-testid="form-error-all">[^<]*不能执行此操作', r.content.decode())
+
+
+@pytest.mark.django_db
+def test_unchanged_correction_is_told(wuchang: Any) -> None:
+    case = submit(wuchang)
+    client = client_for(wuchang)
+    page = client.get(detail(case) + "correct/").content.decode()
+    inputs = dict(re.findall(r'<input (?:type="[\w-]+" )?name="(\w+)" id="f-\w+" value="([^"]*)"',
+                             page))
+    selects = dict(re.findall(r'<select name="(\w+)"[^>]*>(?:(?!</select>).)*?<option value="'
+                              r'([^"]*)"[^>]*selected', page, re.S))
+    data = {**inputs, **selects, "imported": "0", "version": "1", "reason": "无变化"}
+    r = client.post(detail(case) + "correct/", data)
+    assert r.status_code == 422
+    html = r.content.decode()
+    # The form shows the report as it is: sent back untouched, it changes nothing.
+    assert re.search(r'data-testid="form-error-all">没有需要订正的内容', html)
+
+
 # --- duplicate review ---------------------------------------------------------------------------
 
 

@@ -56,6 +56,16 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
+def _form_errors(exc: InvalidInput) -> dict[str, list[str]]:
+    """Field errors by field; those of no field on the card (status, changes, source_key) go
+    above the form, where the user sees them."""
+    errors = field_errors(exc)
+    shown = {*services.INPUT_FIELDS, "reason"}
+    for key in [k for k in errors if k not in shown and k != "all"]:
+        errors.setdefault("all", []).extend(errors.pop(key))
+    return errors
+
+
 def _posted(post: Mapping[str, Any]) -> dict[str, str]:
     return {name: str(post.get(name) or "").strip() for name in services.INPUT_FIELDS}
 
@@ -121,11 +131,10 @@ def case_new(request: AuthedRequest) -> HttpResponse:
         result = services.case_report_submit(actor=request.user, data=data,
                                              source_key=SOURCE_KEY_PREFIX + token)
     except InvalidInput as exc:
-        errors = field_errors(exc)
-        if "source_key" in errors:
+        if "source_key" in exc.fields:
             # A token used for another report: this form needs a fresh one.
-            errors.setdefault("all", []).extend(errors.pop("source_key"))
             token = uuid.uuid4().hex
+        errors = _form_errors(exc)
         return render(request, "surveillance/case_form.html", _context(
             request, values, errors, token=token, mode="new"), status=422)
     if result.duplicate is not None:
@@ -167,9 +176,7 @@ def case_correct(request: AuthedRequest, case_id: int) -> HttpResponse:
         services.case_report_correct(actor=request.user, case=case, version=version,
                                      changes=changes, reason=reason)
     except InvalidInput as exc:
-        errors = field_errors(exc)
-        if "changes" in errors:
-            errors.setdefault("all", []).extend(errors.pop("changes"))
+        errors = _form_errors(exc)
     except services.CaseConflict as exc:
         errors = {"all": [exc.message]}
         conflict = True
