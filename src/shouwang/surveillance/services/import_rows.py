@@ -347,13 +347,23 @@ def _case_row(ctx: RowContext, o: Outcome, now: datetime, **extra: Any) -> dict[
     row = dict(inserter(CaseReport).defaults)
     row.update(o.fields or clean.as_model_fields())
     del row["disease"]
+    # The lookup hashes the dedup needs before the insert (the insert keeps them).
     row["id_number_hash"] = o.id_hash or None
+    row["name_hash"] = _lookup_hash("name", clean.name)
+    row["phone_hash"] = _lookup_hash("phone", clean.phone)
     row.update(disease_id=clean.disease.code, source_key=o.key, created_by_id=ctx.actor.pk,
                report_deadline_at=deadlines.report_deadline_at,
                verification_due_at=deadlines.verification_due_at, created_at=now,
                updated_at=now, **extra)
     o.row = row
     return row
+
+
+def _lookup_hash(name: str, value: str) -> str | None:
+    """What LookupHashField.pre_save stores for CaseReport.<name> = value."""
+    source = CaseReport._meta.get_field(name)
+    assert isinstance(source, EncryptedTextField)
+    return crypto.keyed_hash(value, source.lookup_kind) if value else None
 
 
 def _read_ids(outcomes: list[Outcome]) -> None:
@@ -410,7 +420,11 @@ def write(ctx: RowContext, outcomes: list[Outcome]) -> int:
     t = time.perf_counter()
     actor = ctx.actor.pk
     new = [o for o in outcomes if o.status == "new"]
-    inserter(CaseReport).insert([_case_row(ctx, o, now) for o in new])
+    new_rows = [_case_row(ctx, o, now) for o in new]
+    t = ctx.lap("write.case_rows", t)
+    candidates = _candidate_rows(new)
+    t = ctx.lap("write.candidates_find", t)
+    inserter(CaseReport).insert(new_rows)
     t = ctx.lap("write.insert_cases", t)
     _read_ids(new)
     t = ctx.lap("write.read_ids", t)
@@ -473,7 +487,7 @@ def write(ctx: RowContext, outcomes: list[Outcome]) -> int:
             _touch(ctx, s.division_code, s.onset_date, (s.diagnosed_at, s.reported_at))
     _link_lab_results(ctx, new)
     t = ctx.lap("write.lab_links", t)
-    proposed = _propose(ctx, new)
+    proposed = _propose(ctx, new, candidates)
     ctx.lap("write.candidates", t)
     return proposed
 
@@ -507,37 +521,67 @@ def _link_lab_results(ctx: RowContext, new: list[Outcome]) -> None:
             report_tasks_resolve_for_case(_instance(ctx, o), actor=ctx.actor)
 
 
-def _propose(ctx: RowContext, new: list[Outcome]) -> int:
-    """dedup.propose_candidates for the new reports that share disease and name, and birth
-    date or phone, with another active report where one of the two has no ID number
-    (pre-filtered with one query per 500 reports; the function itself decides)."""
+def _may_pair(r: dict[str, Any], other: tuple[Any, Any, Any, Any], window: timedelta) -> bool:
+    """Could propose_candidates pair the report `r` with `other` (birth, phone hash, ID hash,
+    diagnosed_at)? The same disease and name are given; a superset of its rule."""
+    birth, phone, idh, diagnosed = other
+    return ((idh is None or r["id_number_hash"] is None)
+            and abs(diagnosed - r["diagnosed_at"]) <= window
+            and bool((r["birth_date"] and birth == r["birth_date"])
+                     or (r["phone_hash"] and phone == r["phone_hash"])))
+
+
+def _candidate_rows(new: list[Outcome]) -> list[Outcome]:
+    """The new rows (not yet stored) that dedup.propose_candidates may pair with a stored
+    active report or with another row of the chunk: same disease and name, and birth date or
+    phone, one of the two without an ID number, within the window. Two queries per 500 rows,
+    on indexed columns, returning only real matches; pairs inside the chunk in Python."""
+    found: set[int] = set()
+    by_name: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
+    for o in new:
+        assert o.row is not None
+        by_name[(o.row["disease_id"], o.row["name_hash"])].append(o)
+    for group in by_name.values():
+        for i, o in enumerate(group):
+            assert o.row is not None and o.clean is not None
+            window = timedelta(days=o.clean.disease.dedup_window_days)
+            for other in group[:i]:
+                r = other.row
+                assert r is not None
+                if _may_pair(o.row, (r["birth_date"], r["phone_hash"], r["id_number_hash"],
+                                     r["diagnosed_at"]), window):
+                    found.add(o.line)
+    for start in range(0, len(new), IN_BATCH):
+        part = [o.row for o in new[start:start + IN_BATCH] if o.row is not None]
+        names = {r["name_hash"] for r in part}
+        index: dict[tuple[str, str], list[tuple[Any, Any, Any, Any]]] = defaultdict(list)
+        # Two queries, each on two indexed columns (an OR of both would scan the table).
+        for match in (Q(birth_date__in={r["birth_date"] for r in part if r["birth_date"]}),
+                      Q(phone_hash__in={r["phone_hash"] for r in part if r["phone_hash"]})):
+            for disease, name, status, *rest in CaseReport.objects.filter(
+                    match, name_hash__in=names).order_by().values_list(
+                    "disease_id", "name_hash", "status", "birth_date", "phone_hash",
+                    "id_number_hash", "diagnosed_at"):
+                if status == CaseStatus.ACTIVE:
+                    index[(disease, str(name))].append(tuple(rest))  # type: ignore[arg-type]
+        for o in new[start:start + IN_BATCH]:
+            assert o.row is not None and o.clean is not None
+            window = timedelta(days=o.clean.disease.dedup_window_days)
+            if any(_may_pair(o.row, other, window)
+                   for other in index.get((o.row["disease_id"], o.row["name_hash"]), ())):
+                found.add(o.line)
+    return [o for o in new if o.line in found]
+
+
+def _propose(ctx: RowContext, new: list[Outcome], rows: list[Outcome]) -> int:
+    """dedup.propose_candidates for the rows `_candidate_rows` picked (now stored)."""
     from shouwang.surveillance.services.dedup import propose_candidates
 
     proposed: list[int] = []
-    for start in range(0, len(new), IN_BATCH):
-        part = [o.row for o in new[start:start + IN_BATCH] if o.row is not None]
-        births = {r["birth_date"] for r in part if r["birth_date"]}
-        phones = {r["phone_hash"] for r in part if r["phone_hash"]}
-        index: dict[tuple[str, str], list[tuple[int, Any, Any, Any]]] = defaultdict(list)
-        names = {r["name_hash"] for r in part if r["name_hash"]}
-        # Two queries, each on two indexed columns (an OR of both would scan the table).
-        for match in (Q(birth_date__in=births), Q(phone_hash__in=phones)):
-            for pk, disease, name, birth, phone, idh, status in CaseReport.objects.filter(
-                    match, name_hash__in=names).order_by().values_list(
-                    "pk", "disease_id", "name_hash", "birth_date", "phone_hash",
-                    "id_number_hash", "status"):
-                if status == CaseStatus.ACTIVE:
-                    index[(disease, str(name))].append((pk, birth, phone, idh))
-        for o in new[start:start + IN_BATCH]:
-            r = o.row
-            assert r is not None
-            hits = [pk for pk, birth, phone, idh in index.get((r["disease_id"], r["name_hash"]),
-                                                              ())
-                    if pk != o.pk and (idh is None or r["id_number_hash"] is None)
-                    and ((r["birth_date"] and birth == r["birth_date"])
-                         or (r["phone_hash"] and phone == r["phone_hash"]))]
-            if hits and propose_candidates(_instance(ctx, o)):
-                proposed.append(int(o.pk or 0))
+    for o in rows:
+        ctx.timings["candidate_checks"] += 1
+        if propose_candidates(_instance(ctx, o)):
+            proposed.append(int(o.pk or 0))
     if not proposed:
         return 0
     # Two rows of this chunk were each proposed against the other; keep the later → earlier
@@ -602,8 +646,9 @@ def write_errors(ctx: RowContext, fh: TextIO, outcomes: list[Outcome]) -> int:
         writer.writerow([o.line, *(_cell(c) for c in cells[:len(ctx.headers)]),
                          _messages(ctx, o, "zh-hans"), _messages(ctx, o, "en")])
         n += 1
+    # Flushed before the chunk commits: a killed process loses nothing the OS has, and a
+    # resumed run drops the lines written after the last commit (_truncate_errors).
     fh.flush()
-    os.fsync(fh.fileno())
     return n
 
 
