@@ -255,6 +255,18 @@ def test_list_pages_newest_first_without_personal_data(wuchang: Any,
 
 
 @pytest.mark.django_db
+def test_county_count_stops_at_the_cap(wuchang: Any, listed: list[CaseReport],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from shouwang.surveillance.views import case_list
+
+    monkeypatch.setattr(case_list, "COUNT_CAP", 40)
+    client = client_for(wuchang)
+    html = client.get(LIST).content.decode()
+    assert "超过 40 份报告" in html and 'data-testid="case-total-link"' in html
+    assert "共 55 份报告" in client.get(LIST, {"total": "1"}).content.decode()
+
+
+@pytest.mark.django_db
 def test_list_filters(wuchang: Any, listed: list[CaseReport]) -> None:
     client = client_for(wuchang)
 

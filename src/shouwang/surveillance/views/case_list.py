@@ -33,8 +33,10 @@ from shouwang.surveillance.views.case_common import (
 )
 
 PAGE_SIZE = 50
-# A jurisdiction prefix this long or longer is a county or below: counting it is cheap.
+# A county or smaller jurisdiction (prefix of 6+ digits) gets its count with the page, up to
+# COUNT_CAP (a bounded scan); above that, or for an exact figure, the count is one click away.
 COUNT_FREE_PREFIX = 6
+COUNT_CAP = 10_000
 BASIS_TO_CURVE = {DateBasis.ONSET: "onset", DateBasis.DIAGNOSIS: "diagnosis",
                   DateBasis.REPORT: "report"}
 
@@ -61,14 +63,18 @@ def case_list(request: AuthedRequest) -> HttpResponse:
         offset = 0
     page = None
     total: int | None = None
+    over_cap = False
     names: dict[str, str] = {}
     if not query.errors:
         filters = selectors.CaseFilters(**query.filters)
         page = selectors.case_page(user=request.user, filters=filters, offset=offset,
                                    limit=PAGE_SIZE)
         prefix = jurisdiction_prefix(request.user) or ""
-        if len(prefix) >= COUNT_FREE_PREFIX or request.GET.get("total") == "1":
+        if request.GET.get("total") == "1":
             total = selectors.case_count(user=request.user, filters=filters)
+        elif len(prefix) >= COUNT_FREE_PREFIX:
+            total = selectors.case_count_upto(user=request.user, filters=filters, cap=COUNT_CAP)
+            over_cap = total > COUNT_CAP
         names = names_for(c.division_code for c in page.items)
     kept = {k: v for k, v in query.raw.items() if v}
     curve = {"disease": query.raw["disease"], "division": query.raw["division_code"],
@@ -78,6 +84,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
                   if request.user.has_capability("surveillance.export") else None)
     return render(request, "surveillance/case_list.html", {
         "q": query.raw, "errors": query.errors, "page": page, "total": total,
+        "over_cap": over_cap, "count_cap": COUNT_CAP,
         "rows": [(c, names.get(c.division_code, ""), disease_label(c.disease))
                  for c in (page.items if page else [])],
         "first": offset + 1, "last": offset + len(page.items) if page else 0,
