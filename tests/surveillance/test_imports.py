@@ -363,3 +363,57 @@ def test_rows_without_id_get_candidates_never_merged(wuchang: Any) -> None:
     assert all(a in new_ids for a, _b in pairs)
     assert not any((b, a) in pairs for a, b in pairs)
     assert CaseReport.objects.filter(status=CaseStatus.ACTIVE).count() == 3
+
+
+@pytest.mark.django_db
+def test_imported_columns_are_what_the_service_stores(wuchang: Any) -> None:
+    from django.db import connection
+
+    from shouwang.core.fields import EncryptedTextField
+
+    idn = person(11)
+    line = row("欧阳十四", idn, disease="covid19", days_ago=3)
+    upload_and_run(wuchang, make_csv([line]))
+    imported = CaseReport.objects.get()
+    data = {h: v for h, v in zip(["disease", "classification", "name", "id_number", "phone",
+                                  "division_code", "onset_date", "diagnosed_at", "reported_at",
+                                  "reporting_facility", "reporting_division_code"],
+                                 line, strict=True)}
+    data["disease"] = "influenza"  # another disease: not a duplicate of the imported case
+    submitted, created = case_report_submit(actor=wuchang, data=data)
+    assert created
+    columns = [f.column for f in CaseReport._meta.concrete_fields
+               if f.name not in {"id", "source_key", "disease", "created_at", "updated_at",
+                                 "report_deadline_at"}]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM surveillance_casereport "
+                       "WHERE id IN (%s, %s) ORDER BY id", [imported.pk, submitted.pk])
+        a, b = cursor.fetchall()
+    encrypted = {f.column: f for f in CaseReport._meta.concrete_fields
+                 if isinstance(f, EncryptedTextField)}
+    for name, x, y in zip(columns, a, b, strict=True):
+        if name in encrypted and x:
+            # Envelopes differ by their random nonce; same key id, same plaintext.
+            assert x.split(":")[:2] == y.split(":")[:2], name
+            assert crypto.decrypt(x, encrypted[name].context) == \
+                crypto.decrypt(y, encrypted[name].context), name
+        else:
+            assert x == y, name
+
+
+@pytest.mark.django_db
+def test_created_changes_match_the_service(wuchang: Any) -> None:
+    from shouwang.surveillance.services.cases import masked
+    from shouwang.surveillance.services.import_rows import created_changes
+    from shouwang.surveillance.validation import DivisionCodes, active_diseases, validate_case_input
+
+    clean, errors = validate_case_input(
+        case_data(birth_date=None, outcome="", imported=False), now=timezone.now(),
+        diseases=active_diseases(), divisions=DivisionCodes.load())
+    assert clean is not None, errors
+    fields = clean.as_model_fields()
+    created = {k: v for k, v in fields.items() if k != "disease"}
+    created["disease"] = clean.disease.code
+    expected = masked({**{k: [None, v] for k, v in created.items() if v not in (None, "")},
+                       "payload": "fp"})
+    assert created_changes(fields, "fp") == expected
