@@ -417,3 +417,50 @@ def test_created_changes_match_the_service(wuchang: Any) -> None:
     expected = masked({**{k: [None, v] for k, v in created.items() if v not in (None, "")},
                        "payload": "fp"})
     assert created_changes(fields, "fp") == expected
+
+
+@pytest.mark.django_db
+def test_a_failed_job_can_be_started_again(wuchang: Any) -> None:
+    from shouwang.core.jobs import job_run
+
+    batch = import_upload(actor=wuchang, file_name="a.csv", content=make_csv([row()]))
+    stored = Path(batch.stored_path)
+    content = stored.read_bytes()
+    job = import_start(actor=wuchang, batch=batch, mapping=batch.mapping)
+    stored.unlink()  # the file vanished before the worker ran
+    assert job_run(job_id=job.pk) == "failed"
+    stored.write_bytes(content)
+    retry = import_start(actor=wuchang, batch=batch, mapping=batch.mapping)
+    assert retry.pk != job.pk
+    assert job_run(job_id=retry.pk) == "succeeded"
+    assert CaseReport.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_cli_imports_and_fails_when_nothing_is_stored(wuchang: Any, tmp_path: Path) -> None:
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "good.csv"
+    good.write_bytes(make_csv([row("张伟", person(1)), row("坏", "123")], encoding="gbk"))
+    out = io.StringIO()
+    call_command("surveillance-import", str(good), "--user", wuchang.username, stdout=out)
+    text = out.getvalue()
+    assert "1 imported" in text and "1 errors" in text and "errors file:" in text
+    assert CaseReport.objects.count() == 1
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(make_csv([row("坏", "123")]))
+    with pytest.raises(CommandError, match="no row"):
+        call_command("surveillance-import", str(bad), "--user", wuchang.username,
+                     stdout=io.StringIO())
+    with pytest.raises(CommandError, match="mapping"):
+        call_command("surveillance-import", str(good), "--user", wuchang.username,
+                     "--mapping", '{"姓名": "nonsense"}', stdout=io.StringIO())
+    # A dry run stores nothing.
+    third = tmp_path / "third.csv"
+    third.write_bytes(make_csv([row("周八", person(8))]))
+    dry = io.StringIO()
+    call_command("surveillance-import", str(third), "--user", wuchang.username, "--dry-run",
+                 stdout=dry)
+    assert "dry run" in dry.getvalue() and "1 to import" in dry.getvalue()
+    assert CaseReport.objects.count() == 1

@@ -26,13 +26,18 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core.audit import audit_log
 from shouwang.core.errors import InvalidInput
-from shouwang.core.jobs import JobContext, JobKind, job_enqueue, register_job_kind
-from shouwang.core.models import AuditAction
+from shouwang.core.jobs import (
+    JobCancelled,
+    JobContext,
+    JobKind,
+    job_enqueue,
+    register_job_kind,
+)
+from shouwang.core.models import AuditAction, JobStatus
 from shouwang.surveillance.models import ImportBatch, ImportKind, ImportStatus
 from shouwang.surveillance.services.cases import WRITE, require_write
 from shouwang.surveillance.services.import_io import (
@@ -299,9 +304,12 @@ def import_start(*, actor: User, batch: ImportBatch, mapping: Mapping[str, str |
     sheet = batch_sheet(batch)
     clean = clean_mapping(sheet.headers, mapping, complete=True)
     key = _job_key(batch.pk, clean, dry_run)
-    fresh = ImportBatch.objects.get(pk=batch.pk)
-    if fresh.job is not None and fresh.job.key == key:
-        return fresh.job
+    fresh = ImportBatch.objects.select_related("job").get(pk=batch.pk)
+    if fresh.job is not None and fresh.job.key.startswith(key):
+        if fresh.job.status != JobStatus.FAILED:
+            return fresh.job
+        # Starting again after a failure is a new job, which resumes the batch.
+        key = f"{key}:retry{fresh.job.pk}"
     if fresh.status == ImportStatus.RUNNING or (fresh.status == ImportStatus.DONE
                                                 and not fresh.dry_run):
         raise InvalidInput({"status": [_("该文件已在导入或已导入完成。")]}, code="invalid_state")
@@ -365,6 +373,8 @@ def import_run(*, batch: ImportBatch, progress: Progress | None = None,
         raise PermissionDenied(WRITE)
     try:
         run_batch(fresh, dry_run=dry_run, progress=progress)
+    except JobCancelled:
+        raise  # another worker took the job over and carries on with the batch
     except Exception as exc:
         ImportBatch.objects.filter(pk=fresh.pk).update(
             status=ImportStatus.FAILED, failure=f"{type(exc).__name__}: {exc}"[:4000])
@@ -383,13 +393,3 @@ def import_errors_file(batch: ImportBatch) -> Path | None:
     if path.parent != base or not path.is_file():
         return None
     return path
-
-
-def import_batch_summary(batch: ImportBatch) -> dict[str, Any]:
-    """The figures of a batch, for the CLI, the API and the audit row."""
-    return {"batch": batch.pk, "status": batch.status, "dry_run": batch.dry_run,
-            "total_rows": batch.total_rows, "imported_rows": batch.imported_rows,
-            "duplicate_rows": batch.duplicate_rows, "existing_rows": batch.existing_rows,
-            "error_rows": batch.error_rows, "candidate_rows": batch.candidate_rows,
-            "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
-            "now": timezone.now().isoformat()}
