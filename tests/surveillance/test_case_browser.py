@@ -21,7 +21,9 @@ from tests.dashboard.test_browser import (  # noqa: F401  # fixtures are used by
     browser,
     live_db,
     log_in,
+    no_horizontal_scroll,
     page,
+    phone,
 )
 from tests.surveillance.cases_data import ZHANG_WEI, case_data, officer, resident_id
 
@@ -217,3 +219,23 @@ def test_timeliness_chart_and_task_countdown(
     assert "剩余" in countdown.inner_text() and "小时" in countdown.inner_text()
     snap(page, "tasks")
     assert_no_problems(page)
+
+
+def test_case_pages_fit_a_phone(
+    phone: Any,  # noqa: F811
+    live_server: Any,
+    live_db: None,  # noqa: F811
+) -> None:
+    from tests.factories import ensure_sample_divisions
+
+    ensure_sample_divisions()
+    user = officer("420106")
+    case, _ = svc.case_report_submit(actor=user, data=case_data())
+    log_in(phone, live_server.url, user.username)
+    for name, path in (("form", "/surveillance/cases/new/"), ("list", "/surveillance/cases/"),
+                       ("detail", f"/surveillance/cases/{case.pk}/"),
+                       ("timeliness", "/surveillance/timeliness/")):
+        phone.goto(live_server.url + path)
+        assert no_horizontal_scroll(phone), path
+        snap(phone, f"case-{name}-phone")
+    assert_no_problems(phone)
