@@ -66,7 +66,7 @@ def populate(user_id: int) -> float:
     from shouwang.surveillance.models import CaseReport
 
     have = CaseReport.objects.filter(reporting_facility__startswith=MARKER).count()
-    if have >= CASES:
+    if have >= CASES and not os.environ.get("BENCH_REPOPULATE"):
         return 0.0
     case_rows.delete(MARKER)
     return case_rows.load(n_cases=CASES, user_id=user_id, marker=MARKER, first_day=FIRST_DAY,
