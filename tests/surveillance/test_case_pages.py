@@ -122,6 +122,25 @@ def test_errors_are_shown_per_field_and_nothing_is_stored(wuchang: Any) -> None:
 
 
 @pytest.mark.django_db
+def test_origin_fields_count_only_for_an_imported_case(wuchang: Any) -> None:
+    client = client_for(wuchang)
+    # Typed, then "local" chosen: the hidden origin is not part of the report.
+    r = client.post(NEW, form_data(origin_country="JPN", imported="0"))
+    assert r.status_code == 302
+    assert CaseReport.objects.get().origin_country == ""
+    # Imported without an origin is told on the form.
+    r = client.post(NEW, form_data(token="d" * 32, imported="1",
+                                   id_number=resident_id("420106", "19900101", "555")))
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert re.search(r'id="err-(origin_division_code|origin_country|imported)"[^>]*>[^<]+<', html)
+    r = client.post(NEW, form_data(token="e" * 32, imported="1", origin_country="JPN",
+                                   id_number=resident_id("420106", "19900101", "555")))
+    assert r.status_code == 302
+    assert CaseReport.objects.filter(imported=True, origin_country="JPN").count() == 1
+
+
+@pytest.mark.django_db
 def test_a_repeat_of_an_existing_case_says_so_with_a_link(wuchang: Any) -> None:
     existing = submit(wuchang, classification="suspected")
     r = client_for(wuchang).post(NEW, form_data())

@@ -67,7 +67,12 @@ def _form_errors(exc: InvalidInput) -> dict[str, list[str]]:
 
 
 def _posted(post: Mapping[str, Any]) -> dict[str, str]:
-    return {name: str(post.get(name) or "").strip() for name in services.INPUT_FIELDS}
+    values = {name: str(post.get(name) or "").strip() for name in services.INPUT_FIELDS}
+    if values["imported"] != "1":
+        # The origin fields are hidden (and disabled) for a local case: what they held before
+        # the user chose "local" is not part of the report.
+        values["origin_division_code"] = values["origin_country"] = ""
+    return values
 
 
 def _path(code: str) -> str:

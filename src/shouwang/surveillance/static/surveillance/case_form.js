@@ -95,6 +95,7 @@
     function values() {
       var data = {};
       form.querySelectorAll("[data-field]").forEach(function (el) {
+        if (el.disabled) { return; }
         if (el.type === "radio") {
           if (el.checked) { data[el.name] = el.value === "1"; }
         } else if (el.value !== "") {
@@ -168,11 +169,18 @@
 
     // Origin fields only for an imported case.
     var origin = form.querySelector("[data-origin]");
+    function showOrigin() {
+      var yes = form.querySelector('input[name="imported"][value="1"]');
+      var on = !!(yes && yes.checked);
+      if (!origin) { return; }
+      origin.hidden = !on;
+      // Hidden fields are disabled too: neither checked nor posted for a local case.
+      origin.querySelectorAll("input, select").forEach(function (el) { el.disabled = !on; });
+    }
     form.querySelectorAll('input[name="imported"]').forEach(function (radio) {
-      radio.addEventListener("change", function () {
-        if (origin) { origin.hidden = !(radio.checked && radio.value === "1"); }
-      });
+      radio.addEventListener("change", showOrigin);
     });
+    showOrigin();
 
     // A resident ID states the birth date and sex: fill them when still empty.
     var idNumber = form.querySelector("#f-id_number");
