@@ -464,3 +464,14 @@ def test_cli_imports_and_fails_when_nothing_is_stored(wuchang: Any, tmp_path: Pa
                  stdout=dry)
     assert "dry run" in dry.getvalue() and "1 to import" in dry.getvalue()
     assert CaseReport.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_national_officer_imports_anywhere_a_county_only_at_home(wuchang: Any) -> None:
+    from shouwang.geo.models import NATION_CODE
+
+    nation = officer(NATION_CODE, role=Role.NATIONAL_OFFICER)
+    rows = [row("张伟", person(1)), row("李娜", person(2), division="430102")]
+    assert upload_and_run(nation, make_csv(rows)).imported_rows == 2
+    county = upload_and_run(wuchang, make_csv([row("周八", person(8), division="430102")]))
+    assert (county.imported_rows, county.error_rows) == (0, 1)

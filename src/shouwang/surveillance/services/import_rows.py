@@ -33,6 +33,7 @@ from shouwang.core import crypto
 from shouwang.core.audit import MASK, audit_log
 from shouwang.core.fields import EncryptedTextField, LookupHashField
 from shouwang.core.models import AuditAction
+from shouwang.core.scoping import jurisdiction_prefix
 from shouwang.surveillance.models import (
     CaseReport,
     CaseReportHistory,
@@ -137,7 +138,14 @@ class RowContext:
         actor = batch.owner
         return cls(batch=batch, actor=actor, headers=headers, mapping=mapping, write=write,
                    now=timezone.now(), diseases=active_diseases(), divisions=DivisionCodes.load(),
-                   prefix=actor.jurisdiction_prefix or "\x00")
+                   prefix=_prefix(actor))
+
+
+def _prefix(actor: User) -> str:
+    """The importer's division prefix ("" for the nation); one no code starts with when the
+    importer has no jurisdiction at all."""
+    prefix = jurisdiction_prefix(actor)
+    return "\x00" if prefix is None else prefix
 
 
 # --- assess: pure Python, no query -------------------------------------------------------------
