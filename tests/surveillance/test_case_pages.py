@@ -436,7 +436,9 @@ def test_a_stale_version_is_told_not_overwritten(wuchang: Any) -> None:
 def test_verify_outcome_revoke_restore(wuchang: Any) -> None:
     case = submit(wuchang)
     client = client_for(wuchang)
-    assert client.post(detail(case) + "verify/", {"version": "1"}).status_code == 200
+    verified = client.post(detail(case) + "verify/", {"version": "1"})
+    assert verified.status_code == 200
+    assert 'data-testid="case-verified-by">case-county_officer-420106' in verified.content.decode()
     today = timezone.localdate().isoformat()
     assert client.post(detail(case) + "outcome/", {"version": "2", "outcome": "recovered",
                                                    "outcome_date": today}).status_code == 200
