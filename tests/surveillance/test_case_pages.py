@@ -462,6 +462,9 @@ def test_unmerge_from_the_duplicates_page(wuchang: Any) -> None:
     client = client_for(wuchang)
     html = client.get(detail(existing)).content.decode()
     assert f"#{result.duplicate.pk}" in html
+    assert f"<strong>合并的报告</strong> — → #{result.duplicate.pk}" in html
+    # The merge upgraded the existing case; the history says so in labels.
+    assert "<strong>病例分类</strong> 疑似病例 → 确诊病例" in html
     r = client.post(detail(result.duplicate) + "unmerge/",
                     {"version": str(result.duplicate.version), "reason": "不同人"})
     assert r.status_code == 200

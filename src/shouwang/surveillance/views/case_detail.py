@@ -22,6 +22,7 @@ from shouwang.surveillance.models import (
     CaseReport,
     CaseStatus,
     Classification,
+    Disease,
     Outcome,
 )
 from shouwang.surveillance.selectors import cases as selectors
@@ -56,6 +57,16 @@ def _shown(field: Any, value: Any) -> Any:
 
 
 def _history(user: Any, case_id: int) -> list[dict[str, Any]]:
+    diseases = {d.code: disease_label(d) for d in Disease.objects.all()}
+    extra = {"merged_report": _("合并的报告")}
+
+    def shown(key: str, field: Any, value: Any) -> Any:
+        if key == "disease":
+            return diseases.get(value, value)
+        if key == "merged_report" and value is not None:
+            return f"#{value}"
+        return _shown(field, value)
+
     rows = []
     for h in selectors.case_history(user=user, case_id=case_id):
         changes = []
@@ -63,11 +74,12 @@ def _history(user: Any, case_id: int) -> list[dict[str, Any]]:
             if key == "payload":
                 continue
             field = _field(key)
-            label = str(getattr(field, "verbose_name", key)) if field is not None else key
+            label = (str(getattr(field, "verbose_name", key)) if field is not None
+                     else str(extra.get(key, key)))
             if isinstance(v, list) and len(v) == 2:
-                changes.append((label, _shown(field, v[0]), _shown(field, v[1])))
+                changes.append((label, shown(key, field, v[0]), shown(key, field, v[1])))
             else:
-                changes.append((label, None, _shown(field, v)))
+                changes.append((label, None, shown(key, field, v)))
         rows.append({"h": h, "changes": changes})
     return rows
 
