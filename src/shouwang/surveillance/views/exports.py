@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
@@ -84,7 +85,7 @@ def export_job(request: AuthedRequest, job_id: int) -> HttpResponse:
         min(100, int(job.progress_done * 100 / job.progress_total)) if job.progress_total else 0)
     return render(request, "surveillance/export_job.html", {
         "job": job, "running": running, "percent": percent,
-        "status_url": f"/api/v1/jobs/{job.pk}",
-        "download_url": (f"/api/v1/jobs/{job.pk}/download"
+        "status_url": reverse("api:job_detail", kwargs={"job_id": job.pk}),
+        "download_url": (reverse("api:job_download", kwargs={"job_id": job.pk})
                          if jobs.job_file(job) is not None else None),
     })

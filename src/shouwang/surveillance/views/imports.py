@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -169,8 +170,8 @@ def import_detail(request: AuthedRequest, batch_id: int) -> HttpResponse:
         "columns": column_docs(), "english": _english(),
         "dry_run_done": job is not None and job.status == JobStatus.SUCCEEDED
         and bool(job.params.get("dry_run")),
-        "status_url": f"/api/v1/surveillance/imports/{batch.pk}",
-        "errors_url": (f"/api/v1/surveillance/imports/{batch.pk}/errors"
+        "status_url": reverse("api:import_batch_detail", kwargs={"batch_id": batch.pk}),
+        "errors_url": (reverse("api:import_batch_errors", kwargs={"batch_id": batch.pk})
                        if services.import_errors_file(batch) else None),
         "percent": batch_percent(batch, job),
     }
