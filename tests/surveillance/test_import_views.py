@@ -209,3 +209,27 @@ def test_the_wizard_in_english(client):
         html = client.get(INDEX).content.decode()
     assert "Bulk import of case reports" in html
     assert "Residence division code" in html and "Column in Chinese" in html
+
+
+@pytest.mark.django_db
+def test_a_failed_import_is_resumed_from_the_page(client):
+    from unittest import mock
+
+    _upload(client, csv_bytes(line_list_rows()))
+    batch = ImportBatch.objects.get()
+    detail = f"/surveillance/imports/{batch.pk}/"
+    form = _mapping_form(client.get(detail).content.decode())
+    client.post(detail, {**form, "action": "start"})
+    with mock.patch("shouwang.surveillance.services.import_rows.run_batch",
+                    side_effect=RuntimeError("disk full")):
+        assert jobs.job_run(job_id=Job.objects.get().pk) == JobStatus.FAILED
+    html = client.get(detail).content.decode()
+    assert 'data-testid="import-failed"' in html and "disk full" in html
+    assert 'data-testid="resume-submit"' in html
+    r = client.post(detail, {"action": "resume"})
+    assert r.status_code == 302
+    resumed = Job.objects.order_by("-pk").first()
+    assert resumed is not None and Job.objects.count() == 2
+    assert jobs.job_run(job_id=resumed.pk) == JobStatus.SUCCEEDED
+    assert 'data-testid="import-result"' in client.get(detail).content.decode()
+    assert CaseReport.objects.count() == 3

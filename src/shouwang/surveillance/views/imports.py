@@ -152,7 +152,18 @@ def import_detail(request: AuthedRequest, batch_id: int) -> HttpResponse:
     batch = import_batch_get(user=request.user, batch_id=batch_id)
     errors: dict[str, list[str]] = {}
     mapping: dict[str, str | None] | None = None
-    if request.method == "POST" and batch.status == ImportStatus.PREVIEWED:
+    if request.method == "POST" and batch.status == ImportStatus.FAILED:
+        # Starting a failed batch again is a new job that resumes after the last committed
+        # chunk (the engine's import_start), with the mapping and mode it failed with.
+        failed = batch.job
+        try:
+            services.import_start(actor=request.user, batch=batch, mapping=batch.mapping,
+                                  dry_run=bool(failed and failed.params.get("dry_run")))
+        except InvalidInput as exc:
+            errors = _errors(exc)
+        else:
+            return redirect("surveillance:import-detail", batch_id=batch.pk)
+    elif request.method == "POST" and batch.status == ImportStatus.PREVIEWED:
         headers = services.import_preview(actor=request.user, batch=batch, limit=1).headers
         mapping = _mapping_from_post(list(headers), request.POST)
         action = request.POST.get("action", "preview")
