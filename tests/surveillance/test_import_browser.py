@@ -102,3 +102,38 @@ def test_the_wizard_from_upload_to_result(
     page.wait_for_selector("[data-testid=import-batches] table")
     assert "武昌区一览表.csv" in page.locator("[data-testid=import-batches]").inner_text()
     assert_no_problems(page)
+
+
+def test_export_from_the_page_to_the_download(
+    page: Any,  # noqa: F811
+    live_server: Any,
+    live_db: None,  # noqa: F811
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    from shouwang.surveillance.services.cases import case_report_submit
+    from tests.factories import ensure_sample_divisions
+    from tests.surveillance.cases_data import case_data
+
+    settings.VAR_DIR = tmp_path
+    ensure_sample_divisions()
+    user = officer("420106")
+    case_report_submit(actor=user, data=case_data())
+    base = live_server.url
+    log_in(page, base, user.username)
+    page.goto(base + "/surveillance/exports/cases/?classification=confirmed")
+    assert "将导出 1 条病例报告" in page.locator("[data-testid=export-count]").inner_text()
+    page.check("input[name=format][value=csv]")
+    page.screenshot(path=str(ARTIFACTS / "export-1-form.png"), full_page=True)
+    with mock.patch("shouwang.core.tasks.run_job.delay"):
+        page.click("[data-testid=export-submit]")
+        page.wait_for_selector("[data-testid=export-progress]")
+    job = Job.objects.get(kind="case_export")
+    assert jobs.job_run(job_id=job.pk) == "succeeded"
+    page.wait_for_selector("[data-testid=export-download]")
+    page.screenshot(path=str(ARTIFACTS / "export-2-done.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("[data-testid=export-download]")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "张*" in text and "张伟" not in text
+    assert_no_problems(page)

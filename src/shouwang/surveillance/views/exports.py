@@ -12,11 +12,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core import jobs
 from shouwang.core.errors import InvalidInput
 from shouwang.core.models import JobStatus
+from shouwang.surveillance.models import CaseStatus, Classification, Disease
 from shouwang.surveillance.services import exports as services
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -36,6 +38,22 @@ def _filters(data: Any) -> dict[str, str]:
     """The line-list filters present in a query string or form, as given."""
     return {k: str(data.get(k)).strip() for k in services.FILTER_KEYS
             if str(data.get(k) or "").strip()}
+
+
+def _shown(name: str, value: str) -> str:
+    """A filter as the page shows it: labels for codes, never the person searched for."""
+    if name in {"name", "id_number", "phone"}:
+        return "***"
+    if name == "classification":
+        return str(dict(Classification.choices).get(value, value))
+    if name == "status":
+        return str(dict(CaseStatus.choices).get(value, value))
+    if name == "disease":
+        return str(Disease.objects.filter(code=value).values_list("name", flat=True).first()
+                   or value)
+    if value in {"1", "0"} and name in {"imported", "verified", "late"}:
+        return _("是") if value == "1" else _("否")
+    return value
 
 
 @require_capability(services.EXPORT_CAPABILITY)
@@ -67,7 +85,7 @@ def case_export(request: AuthedRequest) -> HttpResponse:
             errors = {k: [str(m) for m in v] for k, v in exc.fields.items()}
     return render(request, "surveillance/export_form.html", {
         "filters": filters,
-        "filter_rows": [(FILTER_LABELS.get(k, k), k, v) for k, v in filters.items()],
+        "filter_rows": [(FILTER_LABELS.get(k, k), k, v, _shown(k, v)) for k, v in filters.items()],
         "options": options, "key": key, "errors": errors, "count": count,
         "may_export_full": request.user.has_capability(services.PERSONAL_CAPABILITY),
     }, status=422 if errors else 200)
