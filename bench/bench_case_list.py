@@ -133,13 +133,6 @@ def bulk(user: object, county: str) -> dict[str, float]:
             "reclassified": len(changed.changed)}
 
 
-def explain(user: object) -> str:
-    from shouwang.surveillance.selectors.cases import LIST_DEFERRED, case_list
-
-    qs = case_list(user=user).defer(*LIST_DEFERRED)[:51]  # type: ignore[arg-type]
-    return qs.explain()
-
-
 def main() -> None:
     call_command("migrate", verbosity=0)
     codes = county_codes(2_800)
@@ -170,7 +163,6 @@ def main() -> None:
         print(name, figures[f"{name}_first_page"])
     for name in ("city", "nation"):
         figures[f"{name}_page_21"] = page_ms(users[name], offset=1000)
-    figures["plans"] = {name: explain(users[name]) for name in ("county", "city", "quiet_county")}
     figures["bulk"] = bulk(users["county"], hot_county)
     write_result(f"case_list_{connection.vendor}", figures,
                  targets={"first_page.median_ms": "< 300", "bulk 300 reports": "< 5 s"})

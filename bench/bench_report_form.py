@@ -151,9 +151,9 @@ def main() -> None:
     try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=2).read()
+                urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=20).read()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # not listening yet (URLError, refused, timed out)
                 time.sleep(0.2)
         samples: list[tuple[float, float, int]] = []
         start = time.perf_counter()
