@@ -14,6 +14,7 @@ Target (issue 3): < 2 s on PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from datetime import date, timedelta
@@ -106,17 +107,28 @@ def options(user: object, since: date, until: date) -> dict[str, float]:
             for _county, d, k, n in cursor.fetchall():
                 np.asarray(d), np.asarray(k), np.asarray(n)
 
-    def copy_binary() -> None:
+    def copy_binary() -> None:  # binary COPY parsed by numpy: one protocol message per row
+        row = np.dtype([("n", ">i2"), ("l0", ">i4"), ("a", ">i4"), ("l1", ">i4"), ("b", ">i4"),
+                        ("l2", ">i4"), ("c", ">i4"), ("l3", ">i4"), ("d", ">i4")])
+        buffer = bytearray()
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY ({sql}) TO STDOUT (FORMAT binary)", params) as copy:
+            for block in copy:
+                buffer += block
+        np.frombuffer(memoryview(buffer)[19:len(buffer) - 2], dtype=row)
+
+    def packed_bytea() -> None:  # the selector's fetch: one bytea of int4send values
         sel._matrix_cells(sql, params)
 
-    def matrix() -> None:  # the selector: COPY (PostgreSQL) or cursor (SQLite) + dense build
+    def matrix() -> None:  # the selector: packed bytea (PostgreSQL) or cursor (SQLite) + dense
         sel.count_matrix(user=user, disease="covid19", since=since, until=until,  # type: ignore[arg-type]
                          basis="onset")
 
     candidates = {"orm_count_rows": orm_rows, "orm_values_list": orm_values_list,
                   "cursor_fetchall": cursor_fetchall, "count_matrix_selector": matrix}
     if connection.vendor == "postgresql":
-        candidates.update(array_agg_per_county=array_agg, copy_binary_numpy=copy_binary)
+        candidates.update(array_agg_per_county=array_agg, copy_binary_numpy=copy_binary,
+                          string_agg_int4send_bytea=packed_bytea)
     for name, fn in candidates.items():
         timings[name] = round(best_of(3, fn), 3)
         print(f"{name}: {timings[name]} s")
@@ -155,12 +167,23 @@ def main() -> None:
     one = best_of(3, lambda: query("covid19"))
     one_cells = sizes["covid19"]
     every = best_of(3, every_disease)
+    populated_at = None
+    if populate_s == 0.0:
+        # The reports were loaded by an earlier run: keep the figure that run measured.
+        from bench.common import RESULTS
+
+        earlier = RESULTS / f"daily_counts_{connection.vendor}.json"
+        if earlier.exists():
+            previous = json.loads(earlier.read_text())
+            populate_s = previous["figures"].get("populate_seconds", 0.0)
+            populated_at = previous["figures"].get("populated_at", previous["measured_at"])
     figures = {
         "database": connection.vendor,
         "cases": CASES,
         "counties": 2_800,
         "days": DAYS,
         "populate_seconds": round(populate_s, 1),
+        "populated_at": populated_at or "this run",
         "populate_method": ("COPY FROM STDIN, secondary indexes and foreign keys rebuilt after"
                             if connection.vendor == "postgresql" else "executemany"),
         "rebuild_seconds": round(rebuild_s, 2),

@@ -150,3 +150,9 @@ def test_daily_endpoint_for_every_county_of_one_disease_streams_the_same_rows(
     lines = csv_body.content.decode("utf-8-sig").strip().splitlines()
     assert lines[1:] == [f"{r.division_code},{r.day.isoformat()},{r.disease},"
                          f"{r.classification},{r.cases}" for r in rows]
+
+
+def test_matrix_without_any_case_is_all_zeros(data: dict[str, Any]) -> None:
+    m = count_matrix(user=data["hongshan"], disease="influenza", since=date(2026, 5, 1),
+                     until=date(2026, 5, 3))
+    assert m.counties == ["420111"] and m.counts.shape == (1, 3, 4) and m.total == 0

@@ -245,14 +245,6 @@ class CountMatrix:
         return summed
 
 
-# A binary COPY row of four int4 columns: a field count, then (length, value) per field.
-_COPY_ROW = np.dtype([("n", ">i2"), ("l0", ">i4"), ("county", ">i4"), ("l1", ">i4"),
-                      ("day", ">i4"), ("l2", ">i4"), ("cls", ">i4"), ("l3", ">i4"),
-                      ("count", ">i4")])
-_COPY_HEADER = 19  # signature (11) + flags (4) + header extension length (4)
-_COPY_TRAILER = 2
-
-
 def _matrix_sql(prefix: str, basis: str, disease: str, since: date, until: date,
                 classifications: Sequence[str]) -> tuple[str, list[Any]]:
     """One row per non-zero cell, as four integers: county code, day offset, classification
@@ -285,20 +277,25 @@ def _matrix_sql(prefix: str, basis: str, disease: str, since: date, until: date,
 def _matrix_cells(sql: str, params: list[Any]) -> NDArray[np.int64]:
     """The cells as an n × 4 integer array.
 
-    PostgreSQL: `COPY (…) TO STDOUT (FORMAT binary)` parsed by numpy at C speed — no Python
-    object per row (measured against ORM tuples, a plain cursor and per-county arrays in
-    bench/bench_daily_counts.py). SQLite: one plain cursor, no model instances.
+    PostgreSQL: the server packs every cell into ONE bytea (`string_agg` of `int4send`, 16 bytes
+    a cell), fetched in binary and read by `np.frombuffer`: one message instead of one per row,
+    which is what a binary COPY costs in Python (measured against ORM tuples, a plain cursor,
+    per-county arrays and COPY in bench/bench_daily_counts.py; decision 0710). SQLite: one plain
+    cursor, no model instances.
     """
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        packed = ("SELECT string_agg(int4send(c0) || int4send(c1) || int4send(c2) "  # noqa: S608
+                  f"|| int4send(c3), NULL) FROM ({sql}) cells(c0, c1, c2, c3)")
+        connection.ensure_connection()
+        # Django's cursors bind on the client, which cannot return binary results.
+        with psycopg.Cursor(connection.connection) as raw:
+            raw.execute(packed, params, binary=True)
+            row = raw.fetchone()
+        data = row[0] if row and row[0] is not None else b""
+        return np.frombuffer(data, dtype=">i4").reshape(-1, 4).astype(np.int64)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = bytearray()
-            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)", params) as copy:
-                for block in copy:
-                    buffer += block
-            body = memoryview(buffer)[_COPY_HEADER:len(buffer) - _COPY_TRAILER]
-            rows = np.frombuffer(body, dtype=_COPY_ROW)
-            return np.stack([rows["county"], rows["day"], rows["cls"], rows["count"]],
-                            axis=1).astype(np.int64)
         cursor.execute(sql, params)
         return np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 4)
 
