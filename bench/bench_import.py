@@ -6,8 +6,9 @@ The file is generated once (seeded) into VAR_DIR/bench/ and kept: realistic rows
 province's counties — valid resident IDs, Chinese names, mobiles, addresses; onset → diagnosis →
 report delays; 6 % of rows repeat a recent person (merged when the disease matches within the
 window), 4 % are bad (wrong check digit, unknown division, onset after diagnosis, diagnosis in
-the future), 5 % carry no ID number (candidate checks), saved in GBK as Excel on Chinese Windows would. Each run first deletes the
-cases of the previous run, then times upload (format/encoding detection, row count) + import.
+the future), 5 % carry no ID number (candidate checks), saved in GBK as Excel on Chinese Windows
+would. Each run first deletes the cases of the previous run, then times upload (format/encoding
+detection, row count) + import.
 
 Target (issue 3): ≥ 5,000 rows/s for 1,000,000 rows with deduplication, on SQLite and PostgreSQL.
 
