@@ -165,7 +165,7 @@ def main() -> None:
         print(f"generated {path} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     clear(user.pk)  # type: ignore[attr-defined]
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    logging.getLogger("shouwang.surveillance.services.import_rows").setLevel(logging.INFO)
+    logging.getLogger("shouwang.surveillance.services.import_batch").setLevel(logging.INFO)
     content = path.read_bytes()
     load_before = os.getloadavg()[0]
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)

@@ -10,8 +10,9 @@ Every row is validated by `validate_case_input` (the rule book of the report for
 divisions preloaded once; rows outside the importer's jurisdiction are errors. Each row gets a
 `source_key` from the importer's division and its normalised content, so importing the same file
 twice, or overlapping files, adds nothing. Rows are written in chunks, one transaction each, by
-services/import_rows.py; the batch records the last committed line, so a killed import resumes
-where it stopped. Decisions: docs/decisions/0800-bulk-import.md.
+services/import_rows.py (the rows) and import_batch.py (the loop); the batch records the last
+committed line, so a killed import resumes where it stopped.
+Decisions: docs/decisions/0800-bulk-import.md.
 """
 
 from __future__ import annotations
@@ -363,7 +364,7 @@ def import_run(*, batch: ImportBatch, progress: Progress | None = None,
     stores no case (the batch goes back to PREVIEWED with its figures). `progress(done_rows,
     total_rows)` is called after every chunk. A batch already imported is returned as it is.
     """
-    from shouwang.surveillance.services.import_rows import run_batch
+    from shouwang.surveillance.services.import_batch import run_batch
 
     fresh = ImportBatch.objects.select_related("owner").get(pk=batch.pk)
     if fresh.status == ImportStatus.DONE and not fresh.dry_run and not dry_run:
