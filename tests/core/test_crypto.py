@@ -123,7 +123,8 @@ def test_key_file_first_line_encrypts(tmp_path):
 
 def test_development_fallback_generates_a_private_key_file_once(tmp_path, caplog):
     with override_settings(PERSONAL_DATA_KEYS="", PERSONAL_LOOKUP_KEY="", PRODUCTION=False,
-                           VAR_DIR=tmp_path, PERSONAL_DATA_KEY_FILE="", PERSONAL_LOOKUP_KEY_FILE=""), \
+                           VAR_DIR=tmp_path, PERSONAL_DATA_KEY_FILE="",
+                           PERSONAL_LOOKUP_KEY_FILE=""), \
             caplog.at_level(logging.WARNING, logger="shouwang.core.crypto"):
         envelope = crypto.encrypt("张三", CTX)
         digest = crypto.keyed_hash("张三")

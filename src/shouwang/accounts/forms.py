@@ -9,9 +9,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.accounts.roles import Role
+from shouwang.core.errors import InvalidInput
 
 USERNAME_MAX_LENGTH = 150
-from shouwang.core.errors import InvalidInput
 
 
 class LoginForm(AuthenticationForm):
