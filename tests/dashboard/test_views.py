@@ -105,7 +105,7 @@ def test_home_renders_for_every_role(make_user, role):
 def test_home_states_honestly_that_areas_are_empty(make_user):
     officer = make_user(Role.COUNTY_OFFICER, "420111")
     html = logged_in(officer).get("/").content.decode()
-    assert "洪山区还没有病例报告" in html
+    assert "洪山区近 30 天没有病例报告" in html
     assert "洪山区还没有监测户记录" in html
     # No area the officer does not hold, and no made-up figure.
     assert 'data-testid="area-audit"' not in html
@@ -135,6 +135,33 @@ def test_active_navigation_entry_is_marked(make_user):
     home = re.search(r'data-testid="nav-home"[^>]*>', html)
     assert geo and 'aria-current="page"' in geo.group(0)
     assert home and 'aria-current' not in home.group(0)
+
+
+@pytest.mark.django_db
+def test_only_the_most_specific_navigation_entry_is_marked(make_user):
+    officer = make_user(Role.COUNTY_OFFICER, "420111")
+    html = logged_in(officer).get("/surveillance/cases/new/").content.decode()
+    current = re.findall(r'data-testid="nav-([\w-]+)"[^>]*aria-current="page"', html)
+    assert current == ["case-new"]
+
+
+@pytest.mark.django_db
+def test_home_counts_the_case_reports_of_the_jurisdiction(make_user):
+    from shouwang.surveillance.services.cases import case_report_submit
+    from tests.surveillance.cases_data import case_data, resident_id
+    from tests.surveillance.cases_data import officer as case_officer
+
+    reporter = case_officer("420111")
+    for seq in range(3):
+        case_report_submit(actor=reporter, data=case_data(
+            division_code="420111", reporting_division_code="420111", name=f"病例{seq}",
+            id_number=resident_id("420111", "19800101", f"{seq + 1:03d}")))
+    case_report_submit(actor=case_officer("420106"), data=case_data())
+    html = logged_in(make_user(Role.COUNTY_OFFICER, "420111")).get("/").content.decode()
+    section = html[html.index('data-testid="area-surveillance"'):]
+    section = section[: section.index("</section>")]
+    assert "<strong>3</strong>" in section and "洪山区近 30 天报告病例 3 例" in section
+    assert 'href="/surveillance/cases/"' in section
 
 
 @pytest.mark.django_db
@@ -175,7 +202,7 @@ def test_english_shell_and_empty_states(make_user):
     assert '<html lang="en">' in html
     assert "Dashboard" in html and "Jurisdiction" in html and "Log out" in html
     assert "Hongshan Qu" in html
-    assert "No case reports yet in Hongshan Qu (洪山区)." in html
+    assert "No case reports in Hongshan Qu (洪山区) in the last 30 days." in html
     assert "See case reports and surveillance data in your jurisdiction" in html
     assert "工作台" not in html
 

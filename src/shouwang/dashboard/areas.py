@@ -31,6 +31,20 @@ def _audit_events_in_jurisdiction(user: User) -> int:
     return audit_event_list(user=user).count()
 
 
+RECENT_DAYS = 30
+
+
+def _recent_case_reports(user: User) -> int:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shouwang.surveillance.selectors.cases import CaseFilters, case_list
+
+    since = timezone.localdate() - timedelta(days=RECENT_DAYS - 1)
+    return case_list(user=user, filters=CaseFilters(reported_from=since)).count()
+
+
 @dataclass(frozen=True)
 class Area:
     key: str
@@ -46,7 +60,10 @@ class Area:
 
 AREAS: list[Area] = [
     Area("surveillance", "surveillance.read", _("病例监测"),
-         _("%(division)s还没有病例报告。病例报告、实验室结果和每日统计将随病例监测功能上线。")),
+         _("%(division)s近 30 天没有病例报告。"),
+         url_name="surveillance:case-list", count=_recent_case_reports,
+         count_text=ngettext_lazy("%(division)s近 30 天报告病例 %(count)d 例。",
+                                  "%(division)s近 30 天报告病例 %(count)d 例。", "count")),
     Area("warning", "warning.read", _("预警"),
          _("%(division)s还没有预警信号。异常探测将随预警功能上线。")),
     Area("tracing", "tracing.read", _("流调与密接"),

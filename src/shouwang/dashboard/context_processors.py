@@ -28,8 +28,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        entries.append({"key": entry.key, "label": entry.label, "url": url,
-                        "active": _is_active(request.path, url, home)})
+        entries.append({"key": entry.key, "label": entry.label, "url": url, "active": False})
+    # Only the most specific entry is current: /surveillance/cases/new/ is the report form,
+    # not also the line list at /surveillance/cases/.
+    matching = [e for e in entries if _is_active(request.path, e["url"], home)]
+    if matching:
+        max(matching, key=lambda e: len(e["url"]))["active"] = True
     division = user.division
     english = (get_language() or "").startswith("en")
     return {
