@@ -31,9 +31,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         entries.append({"key": entry.key, "label": entry.label, "url": url, "active": False})
     # Only the most specific entry is current: /surveillance/cases/new/ is the report form,
     # not also the line list at /surveillance/cases/.
-    matching = [e for e in entries if _is_active(request.path, e["url"], home)]
+    matching = [e for e in entries if _is_active(request.path, str(e["url"]), home)]
     if matching:
-        max(matching, key=lambda e: len(e["url"]))["active"] = True
+        max(matching, key=lambda e: len(str(e["url"])))["active"] = True
     division = user.division
     english = (get_language() or "").startswith("en")
     return {
