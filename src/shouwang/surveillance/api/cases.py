@@ -108,7 +108,9 @@ class CasePageOut(Schema):
     total: int | None = None
 
 
-class CaseFilterIn(Schema):
+class CaseFiltersIn(Schema):
+    """The line list's filters (selectors.cases.CaseFilters), shared by the list and the export."""
+
     disease: str | None = None
     classification: str | None = None
     status: str | None = "active"
@@ -125,6 +127,9 @@ class CaseFilterIn(Schema):
     id_number: str | None = None
     phone: str | None = None
     late: bool | None = None
+
+
+class CaseFilterIn(CaseFiltersIn):
     offset: int = Field(0, ge=0)
     limit: int = Field(50, ge=1, le=selectors.PAGE_MAX)
     with_total: bool = False

@@ -8,39 +8,24 @@ from datetime import date
 from typing import Any
 
 from django.utils import translation
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
 from shouwang.accounts.permissions import AuthedRequest, check_capability
 from shouwang.core import jobs
 from shouwang.core.jobs_api import JobOut
+from shouwang.surveillance.api.cases import CaseFiltersIn
 from shouwang.surveillance.services import exports as services
 
 router = Router(tags=["surveillance: exports"])
 
 
-class CaseExportIn(Schema):
+class CaseExportIn(CaseFiltersIn):
     """The line list's filters, the file format and whether personal fields are masked."""
 
     format: str = "csv"
     personal: str = "masked"
     # Same key → same job (a resent request); without one every request is a new export.
     key: str | None = Field(None, max_length=jobs.KEY_MAX_LENGTH)
-    disease: str | None = None
-    classification: str | None = None
-    status: str | None = "active"
-    onset_from: date | None = None
-    onset_to: date | None = None
-    diagnosed_from: date | None = None
-    diagnosed_to: date | None = None
-    reported_from: date | None = None
-    reported_to: date | None = None
-    division_code: str | None = None
-    imported: bool | None = None
-    verified: bool | None = None
-    late: bool | None = None
-    name: str | None = None
-    id_number: str | None = None
-    phone: str | None = None
 
 
 @router.post("/cases", response={202: JobOut},
