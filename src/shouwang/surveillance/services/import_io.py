@@ -51,19 +51,25 @@ def _choices(choices: Any) -> str:
     return "; ".join(f"{value} = {label}" for value, label in choices.choices if value)
 
 
+def _codes(choices: Any) -> str:
+    # The English help lists the codes only: the labels are Chinese source strings, and this list
+    # is built once at import time, before any request's language is known.
+    return ", ".join(value for value in choices.values if value)
+
+
 IMPORT_COLUMNS: list[ImportColumn] = [
     ImportColumn("disease", "病种代码", "Disease code", True, "covid19",
                  "病种代码，见“病种”一览（如 covid19、influenza）。",
                  "Disease code, see the disease list (e.g. covid19, influenza).",
                  ("病种", "疾病", "疾病代码", "疾病名称代码", "disease", "diseasecode")),
     ImportColumn("classification", "病例分类", "Classification", True, "confirmed",
-                 "可选值：" + _choices(Classification), "One of: " + _choices(Classification),
+                 "可选值：" + _choices(Classification), "One of: " + _codes(Classification),
                  ("分类", "诊断分类", "classification", "caseclassification")),
     ImportColumn("name", "姓名", "Name", True, "张伟", "患者姓名。", "Patient's name.",
                  ("患者姓名", "病人姓名", "name", "patientname", "fullname")),
     ImportColumn("id_type", "证件类型", "ID type", False, "resident_id",
                  "可选值：" + _choices(IdType) + "；空白为居民身份证。",
-                 "One of: " + _choices(IdType) + "; blank means resident ID.",
+                 "One of: " + _codes(IdType) + "; blank means resident ID.",
                  ("有效证件类型", "idtype", "documenttype")),
     ImportColumn("id_number", "证件号码", "ID number", False, "420106198503121356",
                  "身份证号等证件号码；证件类型为“无证件”时留空。请将单元格设为文本格式。",
@@ -77,7 +83,7 @@ IMPORT_COLUMNS: list[ImportColumn] = [
                   "phonenumber")),
     ImportColumn("sex", "性别", "Sex", False, "M",
                  "可选值：" + _choices(Sex) + "；有身份证号时可留空。",
-                 "One of: " + _choices(Sex) + "; may be blank with a resident ID.",
+                 "One of: " + _codes(Sex) + "; may be blank with a resident ID.",
                  ("sex", "gender")),
     ImportColumn("birth_date", "出生日期", "Birth date", False, "1985-03-12",
                  "YYYY-MM-DD；有身份证号时可留空。", "YYYY-MM-DD; may be blank with a resident ID.",
@@ -96,7 +102,7 @@ IMPORT_COLUMNS: list[ImportColumn] = [
                  ("现住详细地址", "详细地址", "住址", "现住址", "address", "addressdetail")),
     ImportColumn("occupation", "职业", "Occupation", False, "teacher",
                  "可选值：" + _choices(Occupation) + "；空白为不详。",
-                 "One of: " + _choices(Occupation) + "; blank means unknown.",
+                 "One of: " + _codes(Occupation) + "; blank means unknown.",
                  ("人群分类", "occupation", "job")),
     ImportColumn("onset_date", "发病日期", "Onset date", False, "2026-11-20", "YYYY-MM-DD。",
                  "YYYY-MM-DD.", ("onsetdate", "onset", "dateofonset")),
@@ -118,11 +124,11 @@ IMPORT_COLUMNS: list[ImportColumn] = [
                   "reportingdivision", "facilitydivisioncode")),
     ImportColumn("severity", "临床严重程度", "Severity", False, "mild",
                  "可选值：" + _choices(Severity) + "；可留空。",
-                 "One of: " + _choices(Severity) + "; may be blank.",
+                 "One of: " + _codes(Severity) + "; may be blank.",
                  ("严重程度", "临床分型", "severity")),
     ImportColumn("outcome", "转归", "Outcome", False, "",
                  "可选值：" + _choices(Outcome) + "；未转归留空。",
-                 "One of: " + _choices(Outcome) + "; blank while none.",
+                 "One of: " + _codes(Outcome) + "; blank while none.",
                  ("outcome",)),
     ImportColumn("outcome_date", "转归日期", "Outcome date", False, "",
                  "YYYY-MM-DD；填写转归时必填。", "YYYY-MM-DD; required with an outcome.",
