@@ -72,6 +72,20 @@ def test_empty_state_when_no_cases(wuchang: Any) -> None:
     assert 'data-testid="curve-empty"' in html and "epicurve-data" not in html
 
 
+def test_opened_on_a_quiet_period_it_shows_the_days_up_to_the_last_case(wuchang: Any) -> None:
+    html = client_for(wuchang).get(URL, {"disease": "covid19"}).content.decode()
+    assert 'data-testid="curve-shifted"' in html and "2026-05-05" in html
+    island = re.search(r'<script id="epicurve-data" type="application/json">(.*?)</script>',
+                       html, re.S)
+    assert island is not None
+    chart = json.loads(island.group(1))
+    assert chart["days"][-1] == "2026-05-05" and len(chart["days"]) == 60
+    # Dates the user chose are kept, even when nothing falls in them.
+    html = client_for(wuchang).get(URL, {**PERIOD, "since": "2026-01-01",
+                                         "until": "2026-01-31"}).content.decode()
+    assert 'data-testid="curve-shifted"' not in html
+
+
 def test_bad_filters_are_shown_next_to_the_field(wuchang: Any) -> None:
     response = client_for(wuchang).get(URL, {**PERIOD, "since": "2026-05-09"})
     assert response.status_code == 200

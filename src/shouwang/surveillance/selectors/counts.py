@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from django.db import connection
-from django.db.models import F, Sum
+from django.db.models import F, Max, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -216,6 +216,24 @@ def epidemic_curve(
         matrix[(day - since).days, column[cls]] = int(n)
     return Curve(division_code=scope.code, division_name=scope.name, disease=disease,
                  basis=basis, days=days, classifications=wanted, counts=matrix)
+
+
+def latest_count_day(
+    *,
+    user: User,
+    division_code: str | None = None,
+    disease: str | None = None,
+    basis: str = DateBasis.ONSET,
+) -> date | None:
+    """The last day with any case in the division (for a curve that opens on a quiet period)."""
+    scope = resolve_scope(user=user, division_code=division_code, level=None)
+    qs = DailyCount.objects.filter(basis=basis, count__gt=0)
+    if scope.prefix:
+        qs = qs.filter(prefix_q("county_code", scope.prefix))
+    if disease:
+        qs = qs.filter(disease_id=disease)
+    latest: date | None = qs.aggregate(latest=Max("day"))["latest"]
+    return latest
 
 
 # --- the dense matrix -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.errors import InvalidInput
 from shouwang.surveillance.models import Classification, DateBasis, Disease
-from shouwang.surveillance.selectors.counts import epidemic_curve
+from shouwang.surveillance.selectors.counts import epidemic_curve, latest_count_day
 from shouwang.surveillance.services.counts import local_day
 
 DEFAULT_DAYS = 60
@@ -57,6 +57,21 @@ def curve(request: AuthedRequest) -> HttpResponse:
                 basis=filters["basis"])
         except InvalidInput as exc:
             errors = {k: [str(m) for m in v] for k, v in exc.fields.items()}
+    # Opened without dates on a quiet period: rather than an empty chart, show the DEFAULT_DAYS
+    # up to the last day that had cases, and say so.
+    shifted_to = None
+    if (result is not None and not result.total and not request.GET.get("since")
+            and not request.GET.get("until")):
+        latest = latest_count_day(user=request.user, division_code=filters["division"] or None,
+                                  disease=filters["disease"] or None, basis=filters["basis"])
+        if latest is not None and latest < since:
+            until, since = latest, latest - timedelta(days=DEFAULT_DAYS - 1)
+            filters.update(since=since, until=until)
+            result = epidemic_curve(
+                user=request.user, since=since, until=until,
+                division_code=filters["division"] or None, disease=filters["disease"] or None,
+                basis=filters["basis"])
+            shifted_to = latest
     labels = dict(Classification.choices)
     chart = None
     if result is not None and result.total:
@@ -70,6 +85,8 @@ def curve(request: AuthedRequest) -> HttpResponse:
     return render(request, "surveillance/counts_curve.html", {
         "filters": filters,
         "errors": errors,
+        "shifted_to": shifted_to,
+        "default_days": DEFAULT_DAYS,
         "curve": result,
         "chart": chart,
         "columns": [labels[c] for c in (result.classifications if result else [])],
