@@ -10,6 +10,7 @@ collect row errors and a service can raise `InvalidInput(errors)`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
@@ -221,13 +222,19 @@ def _bool(value: Any) -> bool | None:
     return None
 
 
+@functools.cache
+def _allowed(choices: Any) -> frozenset[str]:
+    # Choices.values builds a new list on every access; the import validates millions of rows.
+    return frozenset(choices.values)
+
+
 def _choice(data: Mapping[str, Any], field: str, choices: Any, errors: Errors, *,
             default: str | None = None, required: bool = True) -> str:
     value = _text(data, field) or (default or "")
     if not value:
         if required:
             _add(errors, field, MSG_REQUIRED)
-    elif value not in choices.values:
+    elif value not in _allowed(choices):
         _add(errors, field, MSG_CHOICE % {"opts": ", ".join(v for v in choices.values if v)})
     return value
 
