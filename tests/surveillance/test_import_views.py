@@ -220,7 +220,7 @@ def test_a_failed_import_is_resumed_from_the_page(client):
     detail = f"/surveillance/imports/{batch.pk}/"
     form = _mapping_form(client.get(detail).content.decode())
     client.post(detail, {**form, "action": "start"})
-    with mock.patch("shouwang.surveillance.services.import_rows.run_batch",
+    with mock.patch("shouwang.surveillance.services.import_batch.run_batch",
                     side_effect=RuntimeError("disk full")):
         assert jobs.job_run(job_id=Job.objects.get().pk) == JobStatus.FAILED
     html = client.get(detail).content.decode()

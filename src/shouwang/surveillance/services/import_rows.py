@@ -58,7 +58,6 @@ from shouwang.surveillance.validation import (
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
     from shouwang.surveillance.models import Disease
-    from shouwang.surveillance.services.import_batch import run_batch as run_batch
 
 CHUNK = int(os.environ.get("SHOUWANG_IMPORT_CHUNK", "5000"))
 IN_BATCH = 500  # values per IN (…) list: far below every backend's parameter limit
@@ -603,12 +602,3 @@ def process_chunk(ctx: RowContext, rows: Iterable[tuple[int, list[str]]]) -> lis
         write(ctx, outcomes)
     return outcomes
 
-
-def __getattr__(name: str) -> Any:
-    """`run_batch` lives in import_batch.py (which imports this module); it is reachable here
-    too, where imports.import_run looks it up, so callers and tests address one name."""
-    if name == "run_batch":
-        from shouwang.surveillance.services.import_batch import run_batch
-
-        return run_batch
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -364,7 +364,7 @@ def import_run(*, batch: ImportBatch, progress: Progress | None = None,
     stores no case (the batch goes back to PREVIEWED with its figures). `progress(done_rows,
     total_rows)` is called after every chunk. A batch already imported is returned as it is.
     """
-    from shouwang.surveillance.services import import_rows
+    from shouwang.surveillance.services.import_batch import run_batch
 
     fresh = ImportBatch.objects.select_related("owner").get(pk=batch.pk)
     if fresh.status == ImportStatus.DONE and not fresh.dry_run and not dry_run:
@@ -373,7 +373,7 @@ def import_run(*, batch: ImportBatch, progress: Progress | None = None,
     if not owner.has_capability(WRITE):
         raise PermissionDenied(WRITE)
     try:
-        import_rows.run_batch(fresh, dry_run=dry_run, progress=progress)
+        run_batch(fresh, dry_run=dry_run, progress=progress)
     except JobCancelled:
         raise  # another worker took the job over and carries on with the batch
     except Exception as exc:
