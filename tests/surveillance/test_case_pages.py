@@ -9,9 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from shouwang.accounts.roles import Role
 from shouwang.core.models import AuditAction, AuditEvent
@@ -27,12 +26,6 @@ from tests.surveillance.cases_data import ZHANG_WEI, case_data, officer, residen
 NEW = "/surveillance/cases/new/"
 LIST = "/surveillance/cases/"
 VALIDATE = "/api/v1/surveillance/cases/validate"
-
-
-@pytest.fixture(autouse=True)
-def _chinese() -> Any:
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from shouwang.accounts.roles import Role
 from shouwang.core.models import AuditAction, AuditEvent
@@ -24,13 +23,6 @@ URL = "/api/v1/surveillance/cases"
 def body(**over: Any) -> dict[str, Any]:
     data = case_data(**over)
     return json.loads(json.dumps(data, default=str))
-
-
-@pytest.fixture(autouse=True)
-def _chinese() -> Any:
-    """Messages are asserted in Chinese; a request in English must not leak into the next test."""
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
 
 
 @pytest.fixture

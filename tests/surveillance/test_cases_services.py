@@ -8,11 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from shouwang.accounts.roles import Role
 from shouwang.core.audit import MASK
@@ -27,13 +26,6 @@ from shouwang.surveillance.models import (
 from shouwang.surveillance.services import cases as svc
 from shouwang.surveillance.services.cases import CaseConflict, case_report_submit
 from tests.surveillance.cases_data import ZHANG_WEI, case_data, officer, resident_id
-
-
-@pytest.fixture(autouse=True)
-def _chinese() -> Any:
-    """Messages are asserted in Chinese; a request in English must not leak into the next test."""
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.test import Client
-from django.utils import translation
 
 from shouwang.accounts.roles import Role
 from shouwang.core.models import AuditAction, AuditEvent
@@ -23,12 +21,6 @@ from tests.surveillance.cases_data import case_data, officer, resident_id
 
 URL = "/api/v1/surveillance/counts"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def _chinese() -> Any:
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from django.conf import settings
 from django.http import Http404
 from django.test import Client
-from django.utils import translation
 
 from shouwang.accounts.roles import Role
 from shouwang.core.errors import InvalidInput
@@ -26,12 +24,6 @@ from tests.surveillance.cases_data import case_data, officer, resident_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 URL = "/api/v1/surveillance/counts/matrix"
-
-
-@pytest.fixture(autouse=True)
-def _chinese() -> Any:
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.test import Client
-from django.utils import translation
 
 from shouwang.accounts.roles import Role
 from shouwang.geo.models import Division
@@ -22,12 +20,6 @@ from tests.surveillance.cases_data import case_data, officer, resident_id
 URL = "/surveillance/curve/"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PERIOD = {"since": "2026-05-01", "until": "2026-05-07", "disease": "covid19"}
-
-
-@pytest.fixture(autouse=True)
-def _chinese() -> Any:
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
 
 
 @pytest.fixture

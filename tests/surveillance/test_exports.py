@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import openpyxl
 import pytest
-from django.conf import settings
 from django.test import Client
-from django.utils import translation
 
 from shouwang.core import jobs
 from shouwang.core.errors import InvalidInput
@@ -25,18 +22,6 @@ from tests.surveillance.cases_data import ZHANG_WEI, case_data, officer, residen
 
 URL = "/api/v1/surveillance/exports/cases"
 HOSTILE = "=HYPERLINK(\"http://evil.example/\",\"点我\")"
-
-
-@pytest.fixture(autouse=True)
-def _chinese() -> Any:
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
-
-
-@pytest.fixture
-def var_dir(settings: Any, tmp_path: Path) -> Path:
-    settings.VAR_DIR = tmp_path
-    return tmp_path
 
 
 @pytest.fixture

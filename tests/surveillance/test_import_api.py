@@ -10,10 +10,9 @@ from typing import Any
 
 import openpyxl
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from shouwang.core import jobs
 from shouwang.core.models import AuditAction, AuditEvent, JobStatus
@@ -64,18 +63,6 @@ def xlsx_bytes(rows: list[dict[str, str]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def _chinese() -> Any:
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
-
-
-@pytest.fixture
-def var_dir(settings: Any, tmp_path: Any) -> Any:
-    settings.VAR_DIR = tmp_path
-    return tmp_path
 
 
 @pytest.fixture

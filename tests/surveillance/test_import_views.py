@@ -21,18 +21,6 @@ from tests.surveillance.test_import_api import HEADERS, csv_bytes, line_list_row
 INDEX = "/surveillance/imports/"
 
 
-@pytest.fixture(autouse=True)
-def _chinese() -> Any:
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
-
-
-@pytest.fixture
-def var_dir(settings: Any, tmp_path: Any) -> Any:
-    settings.VAR_DIR = tmp_path
-    return tmp_path
-
-
 @pytest.fixture
 def client(divisions: None, var_dir: Any) -> Client:
     c = Client()

@@ -6,9 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
-from django.utils import translation
 
 from shouwang.accounts.roles import Role
 from shouwang.surveillance.models import ReportTask, TaskStatus
@@ -16,12 +14,6 @@ from tests.surveillance.cases_data import officer
 from tests.surveillance.routes import _lab_result
 
 URL = "/surveillance/tasks/"
-
-
-@pytest.fixture(autouse=True)
-def _chinese() -> Any:
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
 
 
 def client_for(user: Any) -> Client:

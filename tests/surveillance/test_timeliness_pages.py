@@ -9,21 +9,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from shouwang.accounts.roles import Role
 from shouwang.surveillance.services import cases as svc
 from tests.surveillance.cases_data import case_data, officer, resident_id
 
 URL = "/surveillance/timeliness/"
-
-
-@pytest.fixture(autouse=True)
-def _chinese() -> Any:
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
 
 
 def client_for(user: Any) -> Client:
