@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "shouwang.geo",
     "shouwang.accounts",
     "shouwang.surveillance",
+    "shouwang.warning",
     "shouwang.api",
     "shouwang.dashboard",
 ]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class WarningConfig(AppConfig):
+    """Early warning: the nightly job, its stored results, alerts and their workflow."""
+
+    name = "shouwang.warning"
+    label = "warning"
+    verbose_name = "Early warning"
