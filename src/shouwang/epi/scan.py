@@ -94,7 +94,7 @@ class ScanOptions:
     alpha: float = 1.0
 
     def __post_init__(self) -> None:
-        def need(ok: bool, message: str) -> None:
+        def need(ok: bool | np.bool_, message: str) -> None:
             if not ok:
                 raise ScanInputError(message)
 
@@ -106,7 +106,7 @@ class ScanOptions:
              f"replicates must be an integer ≥ 0, got {self.replicates!r}")
         need(isinstance(self.seed, int | np.integer) and self.seed >= 0,
              f"seed must be an integer ≥ 0, got {self.seed!r}")
-        need(bool(0 < self.alpha <= 1), f"alpha must be in (0, 1], got {self.alpha!r}")
+        need(0 < self.alpha <= 1, f"alpha must be in (0, 1], got {self.alpha!r}")
 
 
 @dataclass(frozen=True)
