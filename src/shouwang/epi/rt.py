@@ -161,11 +161,11 @@ def estimate_r(
         Negative, missing or non-finite counts, too few days for one window, bad windows or
         options. SerialIntervalError (also a ValueError) for a bad serial interval.
     """
-    local = _counts(incidence, "incidence")
+    local = check_counts(incidence, "incidence")
     if imported is None:
         imp = np.zeros_like(local)
     else:
-        imp = _counts(imported, "imported")
+        imp = check_counts(imported, "imported")
         if imp.shape != local.shape:
             raise RtInputError(
                 f"imported must have the shape of incidence {local.shape}, got {imp.shape}")
@@ -265,7 +265,8 @@ def gamma_quantiles(shape: NDArray[np.float64], scale: NDArray[np.float64],
     return out
 
 
-def _counts(values: ArrayLike, name: str) -> NDArray[np.float64]:
+def check_counts(values: ArrayLike, name: str) -> NDArray[np.float64]:
+    """Counts as a float (series, days) array: finite, ≥ 0, no missing value (else RtInputError)."""
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as error:
