@@ -27,10 +27,13 @@ n_x ~ Bin(N_x, g_x), so with the Dirichlet(κ, …, κ) prior on the D+1 delay p
 surveillance's "bayes.trunc" (g_x ~ Beta(κ, xκ) a priori) the posterior is
 g_x ~ Beta(κ + n_x, xκ + N_x − n_x), independent over x (a generalized Dirichlet). Each sample
 draws the hazards, hence F. Not-yet-reported cases: N_t ~ Poisson(λ_t), O_t ~ Bin(N_t, F), so
-U_t = N_t − O_t ~ Poisson(λ_t (1 − F)) independently of O_t; with a Gamma(w·m, w) prior on λ_t
-(m the series' mean nowcast over the window, w = `prior_weight` days' worth of weight) the
-posterior is λ_t ~ Gamma(w·m + O_t, w + F), and U_t given F is negative binomial. The median and
-the limits are quantiles of O_t + U_t over the samples (inverse empirical CDF: whole counts).
+U_t = N_t − O_t ~ Poisson(λ_t (1 − F)) independently of O_t. The prior on λ_t is
+Gamma(a, a/m): mean m, the series' recent level (Σ O_t / Σ F over the last 7 days, a ratio
+estimate), shape a = `prior_shape` (1: exponential, weak). The posterior is
+λ_t ~ Gamma(a + O_t, a/m + F), and U_t given F is negative binomial; where the prior matters
+(today's row, F small, few cases) it pulls towards the recent level, and a series with no
+recent case (m = 0) gets U = 0. The median and the limits are quantiles of O_t + U_t over
+the samples (inverse empirical CDF: whole counts).
 
 References
 ----------
@@ -66,8 +69,9 @@ class NowcastOptions:
     levels : central prediction-interval levels, each in (0, 1).
     prior_kappa : κ of the Dirichlet prior on the delay probabilities (surveillance's
         `gd.prior.kappa`, default 0.1).
-    prior_weight : w of the Gamma(w·m, w) prior on each day's expected count (≥ 0; 0 gives the
-        negative binomial NB(O_t, F) whose mean is the chain-ladder nowcast).
+    prior_shape : a of the Gamma(a, a/m) prior on each day's expected count, m the recent level
+        (> 0; larger is stronger).
+    level_days : the last days whose ratio estimate Σ O / Σ F is the prior mean m.
     pool : estimate one delay distribution from all series together (sparse series) instead of
         one per series.
     seed : seed of the numpy Generator (None: fresh entropy).
@@ -78,10 +82,11 @@ class NowcastOptions:
     samples: int = 1000
     levels: tuple[float, ...] = (0.90, 0.95)
     prior_kappa: float = 0.1
-    prior_weight: float = 0.5
+    prior_shape: float = 1.0
     pool: bool = False
     seed: int | None = 1
     block: int = 256
+    level_days: int = 7
 
     def __post_init__(self) -> None:
         def need(ok: bool, name: str, rule: str) -> None:
@@ -93,8 +98,9 @@ class NowcastOptions:
         need(len(self.levels) > 0 and all(0 < lv < 1 for lv in self.levels), "levels",
              "one or more levels in (0, 1)")
         need(self.prior_kappa > 0, "prior_kappa", "> 0")
-        need(self.prior_weight >= 0, "prior_weight", "≥ 0")
+        need(self.prior_shape > 0, "prior_shape", "> 0")
         need(self.block >= 1, "block", "≥ 1")
+        need(self.level_days >= 1, "level_days", "≥ 1")
 
 
 @dataclass(frozen=True)
@@ -386,9 +392,7 @@ def nowcast(triangle: ArrayLike, options: NowcastOptions | None = None) -> Nowca
     f_rows = np.broadcast_to(_row_cdf(cdf, days), (n_series, days))
     with np.errstate(invalid="ignore", divide="ignore"):
         point = np.where(f_rows > 0, observed / f_rows, np.nan)
-    low = 0 if opt.window is None else days - 1 - opt.window
-    level = np.nanmean(np.where(np.isfinite(point[:, low:]), point[:, low:], np.nan), axis=1)
-    level = np.nan_to_num(level, nan=0.0)
+    level = _recent_level(observed, f_rows, opt.level_days)
 
     median = observed.copy()
     lower = {lv: observed.copy() for lv in opt.levels}
@@ -407,11 +411,15 @@ def nowcast(triangle: ArrayLike, options: NowcastOptions | None = None) -> Nowca
         f_draw = shared if shared is not None else _sample_row_cdf(
             rng, a[start:stop], b[start:stop], opt.samples, max_delay)
         obs = observed[start:stop, recent, None]
-        shape = opt.prior_weight * level[start:stop, None, None] + obs
-        rate = opt.prior_weight + f_draw
+        m = level[start:stop, None, None]
+        with np.errstate(divide="ignore"):
+            prior_rate = np.where(m > 0, opt.prior_shape / m, np.inf)
+        shape = opt.prior_shape + obs
+        rate = prior_rate + f_draw
         lam = rng.standard_gamma(np.broadcast_to(shape, (stop - start, max_delay, opt.samples)))
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean_unreported = np.where(rate > 0, lam * (1.0 - f_draw) / rate, 0.0)
+            mean_unreported = np.where(np.isfinite(rate) & (rate > 0),
+                                       lam * (1.0 - f_draw) / rate, 0.0)
         total = obs + rng.poisson(np.minimum(mean_unreported, 1e15))
         part = np.partition(total, kth, axis=2)
         picked = dict(zip(probs, (part[:, :, k] for k in kth), strict=True))
@@ -421,6 +429,15 @@ def nowcast(triangle: ArrayLike, options: NowcastOptions | None = None) -> Nowca
             upper[lv][start:stop, recent] = picked[(1 + lv) / 2]
     return Nowcast(observed=observed, nowcast=point, median=median, lower=lower, upper=upper,
                    delay_cdf=cdf, posterior_delay_cdf=post_cdf, completeness=np.array(f_rows))
+
+
+def _recent_level(observed: Array, f_rows: Array, k: int) -> Array:
+    """m = Σ O_t / Σ F_t over the last k days: the ratio (chain-ladder) estimate of the
+    recent daily level, stable because the older, nearly complete days weigh most."""
+    obs = observed[:, -k:].sum(axis=1)
+    weight = np.asarray(f_rows[:, -k:]).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(weight > 0, obs / weight, 0.0))
 
 
 def _sample_row_cdf(rng: np.random.Generator, a: Array, b: Array, samples: int,
