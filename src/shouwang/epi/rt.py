@@ -201,7 +201,7 @@ def estimate_r(
     scale = np.where(estimable, 1.0 / (1.0 / b_prior + lam_sum), np.nan)
 
     min_cases = math.ceil(1.0 / cv_posterior**2 - a_prior)
-    first = _window_sums(total, starts[:1], ends[:1])[:, 0]
+    first = total[:, starts[0] - 1:ends[0]].sum(axis=1)
     cv_warning = np.asarray(first < min_cases)
     if np.any(cv_warning):
         warnings.warn(
@@ -250,19 +250,30 @@ def gamma_quantiles(shape: NDArray[np.float64], scale: NDArray[np.float64],
     """Quantiles of Gamma(shape, scale) at each level, shaped shape.shape + (len(levels),).
 
     The inverse incomplete gamma is costly (≈ 0.6 µs a call), but shapes repeat: with integer
-    counts a − a₀ is an integer, so it is evaluated once per distinct shape and scaled by b.
+    counts a − a₀ is an integer, so it is evaluated once per distinct shape (a table indexed by
+    a − min a, or np.unique for other counts) and scaled by b.
     NaN where the shape or scale is NaN.
     """
-    out = np.full((*shape.shape, len(levels)), np.nan)
     ok = np.isfinite(shape) & np.isfinite(scale)
     if not np.any(ok):
-        return out
-    a = shape[ok]
+        return np.full((*shape.shape, len(levels)), np.nan)
+    # NaN cells take any valid shape and come out NaN through their NaN scale: no masking.
+    a = np.where(ok, shape, shape[ok].min()).reshape(-1)
+    b = np.where(ok, scale, np.nan).reshape(-1)
     probs = np.asarray(levels, dtype=np.float64)[None, :]
-    uniq, inverse = np.unique(a, return_inverse=True)
-    table = special.gammaincinv(uniq[:, None], probs)
-    out[ok] = table[inverse.reshape(-1)] * scale[ok][:, None]
-    return out
+    offset = float(a.min())
+    steps = a - offset
+    index = np.rint(steps).astype(np.int64)
+    if np.array_equal(index, steps) and int(index.max()) <= 4 * a.size:
+        # Shapes on an integer grid (integer counts): a table indexed directly, no sort. It holds
+        # the very shape values (scattered), so the result is identical to the general path.
+        grid = np.ones(int(index.max()) + 1)
+        grid[index] = a
+    else:
+        grid, inverse = np.unique(a, return_inverse=True)
+        index = inverse.reshape(-1)
+    table = special.gammaincinv(grid[:, None], probs)
+    return np.asarray((table[index] * b[:, None]).reshape(*shape.shape, len(levels)))
 
 
 def check_counts(values: ArrayLike, name: str) -> NDArray[np.float64]:
