@@ -344,7 +344,7 @@ def lawless_interval(triangle: ArrayLike, *, window: int | None = None,
     with np.errstate(invalid="ignore", divide="ignore"):
         point = observed / f
         sd = np.sqrt(observed * (1.0 - f) / f**2)
-    below = special.ndtr((observed - point) / np.where(sd > 0, sd, 1.0))
+        below = special.ndtr((observed - point) / np.where(sd > 0, sd, 1.0))
 
     def limit(p: float) -> Array:
         with np.errstate(invalid="ignore", divide="ignore"):
