@@ -78,6 +78,15 @@ def test_same_seed_same_forecast() -> None:
     assert not np.array_equal(a.mean, c.mean)
 
 
+def test_seeded_snapshot() -> None:
+    # Recorded from this implementation: a change here changes every stored forecast.
+    x = np.array([[1, 3, 2, 5, 4, 8, 7, 10, 12, 9, 14, 13, 18, 20, 17]], dtype=float)
+    fc = forecast(x, mean_si=2.6, std_si=1.5, horizon=5, samples=200, seed=42)
+    np.testing.assert_allclose(fc.median[0], [22.0, 24.0, 27.0, 30.0, 34.0])
+    np.testing.assert_allclose(fc.upper[0, 2], [34.0, 37.0, 48.0, 54.025, 67.0])
+    np.testing.assert_allclose(fc.mean[0], [23.02, 24.83, 28.065, 30.97, 36.23])
+
+
 def test_samples_match_the_summaries() -> None:
     fc = forecast(_history(seed=4), mean_si=2.6, std_si=1.5, horizon=5, samples=201, seed=1,
                   keep_samples=True)
