@@ -497,6 +497,8 @@ class Backtest:
     cells: int
     coverage_by_lag: dict[float, Array]  # level → (D,), lag now − t = 0 … D−1
     mae_by_lag: Array                    # (D,) of the point nowcast
+    mae_median_by_lag: Array             # (D,)
+    mae_observed_by_lag: Array           # (D,)
 
 
 def backtest(cases: CaseDays, nows: Sequence[int], *, max_delay: int = 14,
@@ -511,7 +513,7 @@ def backtest(cases: CaseDays, nows: Sequence[int], *, max_delay: int = 14,
     opt = options or NowcastOptions()
     days = (opt.window if opt.window is not None else 2 * max_delay) + 1
     hits = {lv: np.zeros(max_delay) for lv in opt.levels}
-    err_point, err_median, err_obs = np.zeros(max_delay), 0.0, 0.0
+    err_point, err_median, err_obs = np.zeros(max_delay), np.zeros(max_delay), np.zeros(max_delay)
     count, finite = np.zeros(max_delay), np.zeros(max_delay)
     for now in nows:
         tri = triangle_from_cases(cases.event_day, cases.report_day, now=now, days=days,
@@ -532,8 +534,8 @@ def backtest(cases: CaseDays, nows: Sequence[int], *, max_delay: int = 14,
         ok = np.isfinite(point)
         err_point += np.where(ok, np.abs(point - truth), 0.0).sum(axis=0)
         finite += ok.sum(axis=0)
-        err_median += float(np.abs(result.median[scored, recent] - truth).sum())
-        err_obs += float(np.abs(obs - truth).sum())
+        err_median += np.abs(result.median[scored, recent] - truth).sum(axis=0)
+        err_obs += np.abs(obs - truth).sum(axis=0)
         count += truth.shape[0]
     total = float(count.sum())
     if total == 0:
@@ -542,9 +544,11 @@ def backtest(cases: CaseDays, nows: Sequence[int], *, max_delay: int = 14,
     return Backtest(
         coverage={lv: float(h.sum() / total) for lv, h in hits.items()},
         mae_nowcast=float(err_point.sum() / max(finite.sum(), 1)),
-        mae_median=err_median / total, mae_observed=err_obs / total, cells=int(total),
-        coverage_by_lag={lv: (h / count)[lag_order] for lv, h in hits.items()},
-        mae_by_lag=(err_point / np.maximum(finite, 1))[lag_order])
+        mae_median=float(err_median.sum() / total), mae_observed=float(err_obs.sum() / total),
+        cells=int(total), coverage_by_lag={lv: (h / count)[lag_order] for lv, h in hits.items()},
+        mae_by_lag=(err_point / np.maximum(finite, 1))[lag_order],
+        mae_median_by_lag=(err_median / count)[lag_order],
+        mae_observed_by_lag=(err_obs / count)[lag_order])
 
 
 def _final_counts(cases: CaseDays, t_days: NDArray[np.int64]) -> Array:

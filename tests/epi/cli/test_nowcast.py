@@ -122,3 +122,44 @@ def test_all_zero_triangle_nowcasts_zero(tmp_path: Path) -> None:
     _run("nowcast", str(src), "--now", "2026-01-20", "--window", "2", "-o", str(out))
     for r in _read(out):
         assert [r[c] for c in HEADER[2:]] == ["0", "0.0", "0", "0", "0", "0", "0"]
+
+
+def test_backtest_on_the_synthetic_outbreak_as_a_case_file(tmp_path: Path) -> None:
+    from datetime import date, timedelta
+
+    from shouwang.epi.nowcast import CaseDays, NowcastOptions, backtest, cases_from_outbreak
+    from shouwang.epi.outbreak import OutbreakParams, simulate_outbreak
+
+    rng = np.random.default_rng(0)
+    n = 12
+    params = OutbreakParams(days=90, diagnosis_delay_early=3.0, diagnosis_delay_late=3.0,
+                            initial_seeds=10, intervention_day=50)
+    cases = cases_from_outbreak(simulate_outbreak(
+        rng.uniform(2e4, 6e4, n), 30 + rng.uniform(-1, 1, n), 114 + rng.uniform(-1, 1, n),
+        params, seed=2))
+    day0 = date(2026, 1, 1)
+    lines = ["event_date,report_date,series"] + [
+        f"{day0 + timedelta(days=int(e))},{day0 + timedelta(days=int(r))},r{s:02d}"
+        for e, r, s in zip(cases.event_day, cases.report_day, cases.series, strict=True)]
+    src = _write(tmp_path / "cases.csv", "\n".join(lines) + "\n")
+    out = tmp_path / "out.csv"
+    _run("nowcast", str(src), "--now", str(day0 + timedelta(days=70)), "--backtest", "5",
+         "--backtest-step", "6", "--samples", "300", "-o", str(out))
+    rows = _read(out)
+    assert list(rows[0]) == ["lag", "cells", "coverage_90", "coverage_95", "mae_nowcast",
+                             "mae_median", "mae_observed"]
+    assert [r["lag"] for r in rows] == [*map(str, range(14)), "all"]
+    overall = rows[-1]
+    assert 0.8 <= float(overall["coverage_90"]) <= float(overall["coverage_95"]) <= 1.0
+    assert float(overall["mae_nowcast"]) < float(overall["mae_observed"])
+    # The same numbers as the function on the same cases (the file names only the regions
+    # with a case, in the same order).
+    present, compact = np.unique(cases.series, return_inverse=True)
+    cases = CaseDays(series=compact, event_day=cases.event_day, report_day=cases.report_day,
+                     n_series=present.size)
+    direct = backtest(cases, [70 - 6 * k for k in range(5)][::-1],
+                      options=NowcastOptions(samples=300, seed=1))
+    assert int(overall["cells"]) == direct.cells
+    assert float(overall["coverage_95"]) == pytest.approx(direct.coverage[0.95], abs=1e-12)
+    assert float(overall["mae_median"]) == pytest.approx(direct.mae_median, abs=1e-12)
+    assert float(rows[0]["mae_median"]) == pytest.approx(direct.mae_median_by_lag[0], abs=1e-12)

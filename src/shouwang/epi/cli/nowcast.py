@@ -19,8 +19,10 @@ from numpy.typing import NDArray
 
 from shouwang.epi.cli.io import EpiInputError, add_io_arguments, read_series, write_rows
 from shouwang.epi.nowcast import (
+    CaseDays,
     NowcastInputError,
     NowcastOptions,
+    backtest,
     check_triangle,
     nowcast,
     triangle_from_cases,
@@ -69,6 +71,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="case-level input: the column of report dates")
     parser.add_argument("--series-column", default="series",
                         help="case-level input: the optional column naming each case's series")
+    parser.add_argument("--backtest", type=int, default=0, metavar="N",
+                        help="case-level input: instead of one nowcast, nowcast on --now and the "
+                             "N−1 days every --backtest-step days before it, each with only the "
+                             "reports known then, and write the coverage of the 90 %% and 95 %% "
+                             "intervals and the mean absolute errors against all cases in the "
+                             "file, by lag (now − event date) and overall (row lag 'all'); "
+                             "--now should lie at least --max-delay days before the last report")
+    parser.add_argument("--backtest-step", type=int, default=7,
+                        help="days between the nowcasts of --backtest")
 
 
 def _iso_date(text: str) -> date:
@@ -88,6 +99,9 @@ def run(args: argparse.Namespace) -> None:
     except NowcastInputError as error:
         raise EpiInputError(str(error)) from None
     now: date = args.now
+    if args.backtest:
+        _backtest(path, header, event_column, args, options)
+        return
     if args.report_column in header:
         names, start, tri = _from_cases(path, header, event_column, args, now)
     else:
@@ -125,8 +139,40 @@ def _header(path: Path) -> list[str]:
     return [h.strip() for h in first]
 
 
-def _from_cases(path: Path, header: list[str], event_column: str, args: argparse.Namespace,
-                now: date) -> tuple[list[str], int, NDArray[np.float64]]:
+BACKTEST_HEADER = ["lag", "cells", "coverage_90", "coverage_95", "mae_nowcast", "mae_median",
+                   "mae_observed"]
+
+
+def _backtest(path: Path, header: list[str], event_column: str, args: argparse.Namespace,
+              options: NowcastOptions) -> None:
+    if args.report_column not in header:
+        raise EpiInputError(f"{path}: --backtest needs case-level input (a column "
+                            f"{args.report_column!r})")
+    if args.backtest < 1 or args.backtest_step < 1:
+        raise EpiInputError("--backtest and --backtest-step must be ≥ 1")
+    names, event, report, series = _read_cases(path, header, event_column, args)
+    cases = CaseDays(series=series, event_day=event, report_day=report, n_series=len(names))
+    last = args.now.toordinal()
+    nows = [last - k * args.backtest_step for k in range(args.backtest)][::-1]
+    max_delay = args.max_delay if args.max_delay is not None else DEFAULT_MAX_DELAY
+    try:
+        result = backtest(cases, nows, max_delay=max_delay, options=options)
+    except NowcastInputError as error:
+        raise EpiInputError(f"{path}: {error}") from None
+    per_lag = result.cells // max_delay
+    rows: list[list[object]] = [
+        [lag, per_lag, float(result.coverage_by_lag[0.90][lag]),
+         float(result.coverage_by_lag[0.95][lag]), float(result.mae_by_lag[lag]),
+         float(result.mae_median_by_lag[lag]), float(result.mae_observed_by_lag[lag])]
+        for lag in range(max_delay)]
+    rows.append(["all", result.cells, result.coverage[0.90], result.coverage[0.95],
+                 result.mae_nowcast, result.mae_median, result.mae_observed])
+    write_rows(args.output, BACKTEST_HEADER, rows)
+
+
+def _read_cases(path: Path, header: list[str], event_column: str, args: argparse.Namespace,
+                ) -> tuple[list[str], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Series names and, per case, event and report day numbers and series index."""
     if event_column not in header:
         raise EpiInputError(f"{path}: no column {event_column!r} (columns: {', '.join(header)})")
     i_event, i_report = header.index(event_column), header.index(args.report_column)
@@ -152,14 +198,19 @@ def _from_cases(path: Path, header: list[str], event_column: str, args: argparse
             labels.append(row[i_series].strip() if i_series is not None else SINGLE_SERIES)
     if not events:
         raise EpiInputError(f"{path}: no data rows")
-    event = np.asarray(events, dtype=np.int64)
-    report = np.asarray(reports, dtype=np.int64)
-    known = report <= now.toordinal()
-    if not np.any(known):
-        raise EpiInputError(f"{path}: no case reported on or before {now.isoformat()}")
     names = sorted(set(labels))
     index = {name: k for k, name in enumerate(names)}
     series = np.asarray([index[label] for label in labels], dtype=np.int64)
+    return (names, np.asarray(events, dtype=np.int64), np.asarray(reports, dtype=np.int64),
+            series)
+
+
+def _from_cases(path: Path, header: list[str], event_column: str, args: argparse.Namespace,
+                now: date) -> tuple[list[str], int, NDArray[np.float64]]:
+    names, event, report, series = _read_cases(path, header, event_column, args)
+    known = report <= now.toordinal()
+    if not np.any(known):
+        raise EpiInputError(f"{path}: no case reported on or before {now.isoformat()}")
     start = int(event[known].min())
     max_delay = args.max_delay if args.max_delay is not None else DEFAULT_MAX_DELAY
     try:
