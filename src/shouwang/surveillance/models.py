@@ -111,18 +111,23 @@ class CaseStatus(models.TextChoices):
 
 
 class PersonFields(models.Model):
-    """The person on a report or a lab result: encrypted, with keyed hashes for lookups."""
+    """The person on a report or a lab result: encrypted, with keyed hashes for lookups.
+
+    The hashes are indexed by each model's Meta (`person_indexes`), not with db_index: on
+    PostgreSQL db_index on a CharField adds a second, LIKE-pattern index that no hash lookup
+    uses and every insert pays for (decision 0800, "Indexes").
+    """
 
     name = EncryptedTextField(_("姓名"), lookup_field="name_hash")
-    name_hash = LookupHashField()
+    name_hash = LookupHashField(db_index=False)
     id_type = models.CharField(_("证件类型"), max_length=16, choices=IdType.choices,
                                default=IdType.RESIDENT_ID)
     id_number = EncryptedTextField(_("证件号码"), blank=True, lookup_field="id_number_hash",
                                    lookup_kind="id_number")
-    id_number_hash = LookupHashField()
+    id_number_hash = LookupHashField(db_index=False)
     phone = EncryptedTextField(_("联系电话"), blank=True, lookup_field="phone_hash",
                                lookup_kind="phone")
-    phone_hash = LookupHashField()
+    phone_hash = LookupHashField(db_index=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
 
@@ -130,16 +135,23 @@ class PersonFields(models.Model):
         abstract = True
 
 
+def person_indexes(prefix: str) -> list[models.Index]:
+    return [models.Index(fields=[name], name=f"{prefix}_{name}")
+            for name in ("name_hash", "id_number_hash", "phone_hash")]
+
+
 class CaseReport(PersonFields):
-    # The same report sent twice is stored once: clients and importers send a key.
-    source_key = models.CharField(_("来源键"), max_length=96, unique=True, null=True, blank=True)
+    # The same report sent twice is stored once: clients and importers send a key (unique by
+    # a Meta constraint, which on PostgreSQL adds no LIKE index beside the unique one).
+    source_key = models.CharField(_("来源键"), max_length=96, null=True, blank=True)
+    # Indexes are few on purpose (decision 0800): every one is paid on every insert.
     disease = models.ForeignKey(Disease, on_delete=models.PROTECT, related_name="cases",
-                                verbose_name=_("病种"))
+                                verbose_name=_("病种"), db_index=False)
     classification = models.CharField(_("病例分类"), max_length=16,
-                                      choices=Classification.choices, db_index=True)
+                                      choices=Classification.choices)
     age_years = models.PositiveSmallIntegerField(_("年龄（岁）"), null=True, blank=True)
     # Where the person lives now: the most specific division code known (county or below).
-    division_code = models.CharField(_("现住址区划"), max_length=12, db_index=True)
+    division_code = models.CharField(_("现住址区划"), max_length=12)
     address_detail = EncryptedTextField(_("详细住址"), blank=True)
     occupation = models.CharField(_("职业"), max_length=24, choices=Occupation.choices,
                                   default=Occupation.UNKNOWN)
@@ -147,7 +159,7 @@ class CaseReport(PersonFields):
     diagnosed_at = models.DateTimeField(_("诊断时间"))
     reported_at = models.DateTimeField(_("报告时间"))
     reporting_facility = models.CharField(_("报告单位"), max_length=128)
-    reporting_division_code = models.CharField(_("报告单位区划"), max_length=12, db_index=True)
+    reporting_division_code = models.CharField(_("报告单位区划"), max_length=12)
     severity = models.CharField(_("临床严重程度"), max_length=12, choices=Severity.choices,
                                 blank=True)
     outcome = models.CharField(_("转归"), max_length=12, choices=Outcome.choices, blank=True,
@@ -162,9 +174,9 @@ class CaseReport(PersonFields):
     verified_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("审核人"))
+                                    verbose_name=_("审核人"), db_index=False)
     status = models.CharField(_("状态"), max_length=12, choices=CaseStatus.choices,
-                              default=CaseStatus.ACTIVE, db_index=True)
+                              default=CaseStatus.ACTIVE)
     revoked_reason = models.CharField(_("删除原因"), max_length=255, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="merged_reports", verbose_name=_("合并至"))
@@ -179,10 +191,12 @@ class CaseReport(PersonFields):
         verbose_name = _("病例报告")
         verbose_name_plural = _("病例报告")
         ordering = ["-reported_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["source_key"],
+                                               name="surv_case_source_key_unique")]
         indexes = [
+            *person_indexes("surv_case"),
             models.Index(fields=["division_code", "reported_at"]),
             models.Index(fields=["division_code", "onset_date"]),
-            models.Index(fields=["disease", "id_number_hash"]),
             models.Index(fields=["status", "verification_due_at"]),
             models.Index(fields=["reporting_division_code", "reported_at"]),
             # The line list above county level: newest first, read backwards along this index,
@@ -291,6 +305,7 @@ class LabResult(PersonFields):
             # A lab sees what it entered: the OR in the visibility filter needs both sides.
             models.Index(fields=["laboratory_division_code", "tested_at"]),
             models.Index(fields=["disease", "id_number_hash"]),
+            *person_indexes("surv_lab"),
         ]
 
     def __str__(self) -> str:

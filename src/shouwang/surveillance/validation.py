@@ -155,6 +155,22 @@ class CleanCase:
 # --- small parsers ------------------------------------------------------------------------------
 
 
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _local_zone() -> Any:
+    # The active zone, as timezone.localdate would use; read once per report, not per moment.
+    return timezone.get_current_timezone()
+
+
+def _day(moment: datetime, zone: Any) -> date:
+    """timezone.localdate(moment) with the zone looked up once (an import asks millions of
+    times)."""
+    return moment.astimezone(zone).date()
+
+
 def _add(errors: Errors, field: str, message: str | Promise) -> None:
     errors.setdefault(field, []).append(message)
 
@@ -174,7 +190,7 @@ def parse_aware(value: Any) -> datetime | None:
 
     A bare date is read as midnight China time (a line list often has dates only).
     """
-    tz = ZoneInfo(settings.TIME_ZONE)
+    tz = _zone(settings.TIME_ZONE)
     parsed: datetime | None
     if isinstance(value, datetime):
         parsed = value
@@ -183,7 +199,7 @@ def parse_aware(value: Any) -> datetime | None:
     elif isinstance(value, str) and value.strip():
         text = value.strip()
         try:
-            parsed = parse_datetime(text)
+            parsed = _iso_datetime(text) or parse_datetime(text)
             if parsed is None:
                 d = parse_date(text)
                 return datetime(d.year, d.month, d.day, tzinfo=tz) if d else None
@@ -196,14 +212,31 @@ def parse_aware(value: Any) -> datetime | None:
     return parsed
 
 
+def _iso_datetime(text: str) -> datetime | None:
+    """The common "YYYY-MM-DD HH:MM[:SS]" through the C parser; None lets Django's parser try
+    (it knows more forms, and says which are invalid)."""
+    if len(text) < 16 or text[10] not in " T":
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def parse_day(value: Any) -> date | None:
     if isinstance(value, datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, str) and value.strip():
+        text = value.strip()
+        if len(text) == 10:
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass
         try:
-            return parse_date(value.strip())
+            return parse_date(text)
         except ValueError:
             return None
     return None
@@ -269,7 +302,7 @@ def person_fields(data: Mapping[str, Any], errors: Errors, today: date
     raw_id = _text(data, "id_number")
     id_number = ""
     sex = _text(data, "sex") or Sex.UNKNOWN
-    if sex not in Sex.values:
+    if sex not in _allowed(Sex):
         _add(errors, "sex", MSG_CHOICE % {"opts": ", ".join(Sex.values)})
     birth_date = parse_day(data.get("birth_date"))
     if not _missing(data, "birth_date") and birth_date is None:
@@ -279,7 +312,7 @@ def person_fields(data: Mapping[str, Any], errors: Errors, today: date
             if raw_id:
                 _add(errors, "id_number", _("证件类型为“无证件”时不应填写证件号码。"))
         elif not raw_id:
-            if id_type in IdType.values:
+            if id_type in _allowed(IdType):
                 _add(errors, "id_number", MSG_REQUIRED)
         elif id_type == IdType.RESIDENT_ID:
             parsed = parse_resident_id(raw_id, today=today)
@@ -330,7 +363,7 @@ def _known_code(code: str, field: str, divisions: DivisionCodes, errors: Errors)
         _add(errors, field, MSG_UNKNOWN_DIVISION % {"code": code[:12]})
 
 
-def _times(data: Mapping[str, Any], now: datetime, today: date, errors: Errors
+def _times(data: Mapping[str, Any], now: datetime, zone: Any, errors: Errors
            ) -> tuple[date | None, datetime | None, datetime | None]:
     latest = now + CLOCK_SKEW
     onset = parse_day(data.get("onset_date"))
@@ -346,7 +379,7 @@ def _times(data: Mapping[str, Any], now: datetime, today: date, errors: Errors
     if reported is None:
         _add(errors, "reported_at", MSG_DATETIME)
 
-    if onset is not None and onset > timezone.localdate(latest):
+    if onset is not None and onset > _day(latest, zone):
         _add(errors, "onset_date", _("发病日期不能晚于今天。"))
         onset = None
     if diagnosed is not None and diagnosed > latest:
@@ -356,14 +389,14 @@ def _times(data: Mapping[str, Any], now: datetime, today: date, errors: Errors
         _add(errors, "reported_at", MSG_FUTURE)
         reported = None
 
-    diag_day = timezone.localdate(diagnosed) if diagnosed is not None else None
+    diag_day = _day(diagnosed, zone) if diagnosed is not None else None
     if onset is not None and diag_day is not None:
         if onset > diag_day:
             _add(errors, "onset_date", _("发病日期不能晚于诊断时间。"))
         elif diag_day - onset > MAX_ONSET_TO_DIAGNOSIS:
             _add(errors, "onset_date", _("发病日期早于诊断时间超过一年，请核对年份。"))
     if (onset is not None and reported is not None and "onset_date" not in errors
-            and onset > timezone.localdate(reported)):
+            and onset > _day(reported, zone)):
         _add(errors, "onset_date", _("发病日期不能晚于报告时间。"))
     if diagnosed is not None and reported is not None and diagnosed > reported:
         _add(errors, "diagnosed_at", _("诊断时间不能晚于报告时间。"))
@@ -371,8 +404,8 @@ def _times(data: Mapping[str, Any], now: datetime, today: date, errors: Errors
 
 
 def _age(data: Mapping[str, Any], birth: date | None, onset: date | None,
-         diagnosed: datetime | None, errors: Errors) -> int | None:
-    ref = onset or (timezone.localdate(diagnosed) if diagnosed is not None else None)
+         diagnosed: datetime | None, zone: Any, errors: Errors) -> int | None:
+    ref = onset or (_day(diagnosed, zone) if diagnosed is not None else None)
     given: int | None = None
     if not _missing(data, "age_years"):
         try:
@@ -403,14 +436,17 @@ def validate_case_input(
     now: datetime,
     diseases: Mapping[str, Disease],
     divisions: DivisionCodes,
+    zone: Any = None,
 ) -> tuple[CleanCase | None, Errors]:
     """Check one report's fields; `(clean, {})` when valid, `(None, errors)` otherwise.
 
     `diseases` maps codes to Disease rows (inactive ones included, so that the error can say
-    "inactive" rather than "unknown"); `divisions` answers which codes exist.
+    "inactive" rather than "unknown"); `divisions` answers which codes exist; `zone` is the
+    zone of calendar days (the active one by default; a bulk import passes it once).
     """
     errors: Errors = {}
-    today = timezone.localdate(now)
+    zone = zone or _local_zone()
+    today = _day(now, zone)
 
     disease_code = _text(data, "disease")
     disease = diseases.get(disease_code)
@@ -429,8 +465,8 @@ def validate_case_input(
     occupation = _choice(data, "occupation", Occupation, errors, default=Occupation.UNKNOWN)
     severity = _choice(data, "severity", Severity, errors, required=False)
 
-    onset, diagnosed, reported = _times(data, now, today, errors)
-    age = _age(data, birth, onset, diagnosed, errors)
+    onset, diagnosed, reported = _times(data, now, zone, errors)
+    age = _age(data, birth, onset, diagnosed, zone, errors)
 
     facility = _bounded_text(data, "reporting_facility", FACILITY_MAX, errors, required=True)
     reporting_code = _text(data, "reporting_division_code")
@@ -447,11 +483,11 @@ def validate_case_input(
         if outcome_date is None and _missing(data, "outcome_date"):
             _add(errors, "outcome_date", _("填写转归时须填写转归日期。"))
         elif outcome_date is not None:
-            if outcome_date > timezone.localdate(now + CLOCK_SKEW):
+            if outcome_date > _day(now + CLOCK_SKEW, zone):
                 _add(errors, "outcome_date", _("日期不能晚于今天。"))
             elif onset is not None and outcome_date < onset:
                 _add(errors, "outcome_date", _("转归日期不能早于发病日期。"))
-            elif diagnosed is not None and outcome_date < timezone.localdate(diagnosed):
+            elif diagnosed is not None and outcome_date < _day(diagnosed, zone):
                 _add(errors, "outcome_date", _("转归日期不能早于诊断日期。"))
     elif outcome_date is not None:
         _add(errors, "outcome_date", _("未转归的病例不应填写转归日期。"))

@@ -1,6 +1,8 @@
 """Running a whole import batch: chunk by chunk, one transaction each, with the resume cursor,
-the errors file and the final count refresh and audit row. The row engine is
-services/import_rows.py; the public entry point is imports.import_run.
+the errors file and the final count refresh and audit row. The chunks come from
+services/import_pipeline.py (read, assessed and prepared, in a second process for large files),
+are resolved by services/import_rows.py and written by services/import_write.py; the public
+entry point is imports.import_run.
 """
 
 from __future__ import annotations
@@ -16,52 +18,20 @@ from typing import Any, TextIO
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from shouwang.core.audit import audit_log
 from shouwang.core.models import AuditAction
 from shouwang.surveillance.models import ImportBatch, ImportStatus
 from shouwang.surveillance.services.counts import daily_counts_refresh_for
-from shouwang.surveillance.services.import_io import COLUMNS_BY_FIELD, row_values
-from shouwang.surveillance.services.import_rows import (
-    CHUNK,
-    ROW,
-    Outcome,
-    RowContext,
-    assess,
-    resolve,
-    source_key,
-    validate_row,
-    write,
-)
+from shouwang.surveillance.services.import_pipeline import chunks, few_collections
+from shouwang.surveillance.services.import_rows import Outcome, RowContext, resolve
+from shouwang.surveillance.services.import_write import write
 
 logger = logging.getLogger(__name__)
 
 
 # --- the errors file -----------------------------------------------------------------------------
-
-
-def _label(ctx: RowContext, name: str) -> str:
-    if name == ROW:
-        return _("整行")
-    for header, target in ctx.mapping.items():
-        if target == name:
-            return header
-    column = COLUMNS_BY_FIELD.get(name)
-    return column.header_zh if column is not None else name
-
-
-def _messages(ctx: RowContext, o: Outcome, language: str) -> str:
-    """The row's errors as one line of text in `language` (validated again in it)."""
-    with translation.override(language):
-        if o.duplicate_kind == "file" and o.status == "error":
-            errors: dict[str, list[str | Promise]] = {
-                ROW: [_("与第 %(n)s 行完全相同（文件内重复行）。") % {"n": o.duplicate_of}]}
-        else:
-            errors = validate_row(ctx, o.values)[1] or o.errors
-        return "; ".join(f"{_label(ctx, name)}: {' '.join(str(m) for m in messages)}"
-                         for name, messages in errors.items())
 
 
 def _cell(text: str) -> str:
@@ -80,8 +50,8 @@ def write_errors(ctx: RowContext, fh: TextIO, outcomes: list[Outcome]) -> int:
         if o.status != "error":
             continue
         cells = o.cells + [""] * (len(ctx.headers) - len(o.cells))
-        writer.writerow([o.line, *(_cell(c) for c in cells[:len(ctx.headers)]),
-                         _messages(ctx, o, "zh-hans"), _messages(ctx, o, "en")])
+        assert o.error_text is not None  # import_rows.prepare wrote it
+        writer.writerow([o.line, *(_cell(c) for c in cells[:len(ctx.headers)]), *o.error_text])
         n += 1
     # Flushed before the chunk commits: a killed process loses nothing the OS has, and a
     # resumed run drops the lines written after the last commit (_truncate_errors).
@@ -132,40 +102,30 @@ def run_batch(batch: ImportBatch, *, dry_run: bool, progress: Any = None) -> Non
             failure="", started_at=now, finished_at=None, errors_path=errors_name)
         _truncate_errors(errors_path, sheet.headers, 0)
     batch.refresh_from_db()
-    with translation.override("zh-hans"):
+    with translation.override("zh-hans"), few_collections():
         ctx = RowContext.for_batch(batch, sheet.headers, mapping, write=not dry_run)
         ctx.counties = set(batch.touched.get("counties", []))
         ctx.days = {date.fromisoformat(d) for d in batch.touched.get("days", [])}
-        done = 0
-        if resume:
-            # Lines already committed: only their keys, so a later exact repeat is still an error.
-            for line, cells in sheet.rows():
-                if line > batch.resume_line:
-                    break
-                values = row_values(sheet.headers, cells, mapping)
-                ctx.seen_keys.setdefault(source_key(batch.division_code, values), line)
-                done += 1
+        # Every committed row was counted under exactly one of these.
+        done = (batch.imported_rows + batch.duplicate_rows + batch.existing_rows
+                + batch.error_rows) if resume else 0
+        start = batch.resume_line if resume else 0
         with errors_path.open("a", encoding="utf-8", newline="") as fh:
-            chunk: list[tuple[int, list[str]]] = []
-            for item in sheet.rows(batch.resume_line if resume else 0):
-                chunk.append(item)
-                if len(chunk) >= CHUNK:
-                    done += _commit(ctx, chunk, fh)
-                    chunk = []
-                    if progress:
-                        progress(done, max(batch.total_rows, done))
-            if chunk:
-                done += _commit(ctx, chunk, fh)
+            t = time.perf_counter()
+            for outcomes in chunks(ctx, sheet, resume_line=start, total_rows=batch.total_rows):
+                t = ctx.lap("assess", t)  # waiting for the reader when it runs apart
+                done += _commit(ctx, outcomes, fh)
+                if progress:
+                    progress(done, max(batch.total_rows, done))
+                t = time.perf_counter()
             if progress:
                 progress(done, done)
         _finish(ctx, done, errors_path)
 
 
-def _commit(ctx: RowContext, chunk: list[tuple[int, list[str]]], fh: TextIO) -> int:
+def _commit(ctx: RowContext, outcomes: list[Outcome], fh: TextIO) -> int:
     batch = ctx.batch
     t = time.perf_counter()
-    outcomes = assess(ctx, chunk)
-    t = ctx.lap("assess", t)
     with transaction.atomic():
         resolve(ctx, outcomes)
         t = ctx.lap("resolve", t)
@@ -176,7 +136,7 @@ def _commit(ctx: RowContext, chunk: list[tuple[int, list[str]]], fh: TextIO) -> 
         counts: dict[str, int] = defaultdict(int)
         for o in outcomes:
             counts[o.status] += 1
-        last = chunk[-1][0]
+        last = outcomes[-1].line
         updated = ImportBatch.objects.filter(pk=batch.pk, resume_line=batch.resume_line).update(
             resume_line=last if ctx.write else 0,
             imported_rows=F("imported_rows") + counts["new"],
@@ -192,7 +152,7 @@ def _commit(ctx: RowContext, chunk: list[tuple[int, list[str]]], fh: TextIO) -> 
     if ctx.write:
         batch.resume_line = last
         ctx.people.clear()  # committed: later chunks find these rows in the table
-    return len(chunk)
+    return len(outcomes)
 
 
 def _finish(ctx: RowContext, done: int, errors_path: Path) -> None:

@@ -58,12 +58,13 @@ def _shown(field: Any, value: Any) -> Any:
 
 def _history(user: Any, case_id: int) -> list[dict[str, Any]]:
     diseases = {d.code: disease_label(d) for d in Disease.objects.all()}
-    extra = {"merged_report": _("合并的报告")}
+    extra = {"merged_report": _("合并的报告"), "import_batch": _("导入批次"),
+             "import_line": _("导入文件行号")}
 
     def shown(key: str, field: Any, value: Any) -> Any:
         if key == "disease":
             return diseases.get(value, value)
-        if key == "merged_report" and value is not None:
+        if key in ("merged_report", "import_batch") and value is not None:
             return f"#{value}"
         return _shown(field, value)
 
