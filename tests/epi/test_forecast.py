@@ -196,6 +196,23 @@ def test_backtest_sees_overdispersion() -> None:
     assert nb.coverage[2] > pois.coverage[2]
 
 
+def test_backtest_with_imported_cases() -> None:
+    local = _history(seed=8, series=2, days=60)
+    no_imports = backtest(local, horizon=5, origins=[30, 40, 50], mean_si=2.6, std_si=1.5,
+                          samples=100, seed=2)
+    zero = backtest(local, imported=np.zeros_like(local), horizon=5, origins=[30, 40, 50],
+                    mean_si=2.6, std_si=1.5, samples=100, seed=2)
+    assert zero.mae == no_imports.mae
+    np.testing.assert_array_equal(zero.coverage, no_imports.coverage)
+    imported = np.full_like(local, 5.0)
+    with_imports = backtest(local, imported=imported, horizon=5, origins=[30, 40, 50],
+                            mean_si=2.6, std_si=1.5, samples=100, seed=2)
+    assert with_imports.forecasts == no_imports.forecasts == 6
+    assert with_imports.mae != no_imports.mae
+    with pytest.raises(ForecastInputError, match="imported must have the shape"):
+        backtest(local, imported=imported[:1], horizon=5, origins=[30], mean_si=2.6, std_si=1.5)
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"origins": []}, "at least one origin"),
     ({"origins": [5]}, "origin 5 must leave 8 known days"),

@@ -212,6 +212,7 @@ def backtest(
     mean_si: float | None = None,
     std_si: float | None = None,
     si_distr: ArrayLike | None = None,
+    imported: ArrayLike | None = None,
     window: int = 7,
     mean_prior: float = 5.0,
     std_prior: float = 5.0,
@@ -221,6 +222,7 @@ def backtest(
     dispersion: float | None = None,
     levels: Sequence[float] = DEFAULT_LEVELS,
     min_recent_cases: int = 1,
+    si_sum_tolerance: float = SI_SUM_TOLERANCE,
 ) -> Backtest:
     """Forecast from each origin with the days before it, and score against what followed.
 
@@ -229,9 +231,14 @@ def backtest(
     window + 1 ≤ o and o + horizon ≤ T. Series with fewer than ``min_recent_cases`` cases in the
     last ``window`` days before an origin are left out for that origin (a silent series is
     trivially forecast as zero and would inflate the coverage); the choice uses only the days
-    before the origin.
+    before the origin. With ``imported``, ``counts`` are the local cases: the forecasts (of local
+    cases) see the imported ones before each origin and are scored against the local counts.
     """
     observed = check_counts(counts, "counts")
+    imp = None if imported is None else check_counts(imported, "imported")
+    if imp is not None and imp.shape != observed.shape:
+        raise ForecastInputError(
+            f"imported must have the shape of counts {observed.shape}, got {imp.shape}")
     days = observed.shape[1]
     levels_t = _check_levels(levels)
     if int(horizon) != horizon or horizon < 1:
@@ -249,13 +256,16 @@ def backtest(
     pairs = 0
     for o, child in zip(origins, root.spawn(len(origins)), strict=True):
         recent = observed[:, o - window:o].sum(axis=1)
+        if imp is not None:
+            recent = recent + imp[:, o - window:o].sum(axis=1)
         keep = recent >= min_recent_cases
         if not np.any(keep):
             continue
         fc = forecast(observed[keep, :o], horizon=horizon, mean_si=mean_si, std_si=std_si,
-                      si_distr=si_distr, window=window, mean_prior=mean_prior,
-                      std_prior=std_prior, samples=samples, seed=np.random.default_rng(child),
-                      model=model, dispersion=dispersion, levels=levels_t)
+                      si_distr=si_distr, imported=None if imp is None else imp[keep, :o],
+                      window=window, mean_prior=mean_prior, std_prior=std_prior,
+                      samples=samples, seed=np.random.default_rng(child), model=model,
+                      dispersion=dispersion, levels=levels_t, si_sum_tolerance=si_sum_tolerance)
         truth = observed[keep, o:o + horizon]
         inside = (fc.lower <= truth[:, None, :]) & (truth[:, None, :] <= fc.upper)
         hits += inside.sum(axis=0)

@@ -115,3 +115,37 @@ def test_bad_counts(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text)
     with pytest.raises(EpiInputError, match=message):
         _run("forecast", str(path), "--si-mean", "2.6", "--si-sd", "1.5")
+
+
+def test_backtest_writes_coverage_and_mae_as_the_library(tmp_path: Path) -> None:
+    from shouwang.epi.forecast import backtest
+
+    rng = np.random.default_rng(4)
+    counts = rng.poisson(np.linspace(5, 40, 60)[None, :] * [[1.0], [0.5]])
+    path = tmp_path / "in.csv"
+    path.write_text("t,a,b\n" + "".join(f"{d + 1},{counts[0, d]},{counts[1, d]}\n"
+                                        for d in range(60)))
+    out = tmp_path / "out.csv"
+    _run("forecast", str(path), "--si-mean", "2.6", "--si-sd", "1.5", "--horizon", "7",
+         "--samples", "200", "--backtest", "4", "--backtest-step", "5", "-o", str(out))
+    rows = _rows(out)
+    assert list(rows[0]) == ["day_ahead", "forecasts", "coverage_50", "coverage_90",
+                             "coverage_95", "mae"]
+    assert [r["day_ahead"] for r in rows] == ["1", "2", "3", "4", "5", "6", "7", "all"]
+    direct = backtest(counts.astype(float), horizon=7, origins=[38, 43, 48, 53], mean_si=2.6,
+                      std_si=1.5, samples=200, seed=1)
+    assert rows[-1]["forecasts"] == "8"
+    assert float(rows[-1]["mae"]) == pytest.approx(direct.mae, rel=1e-12)
+    assert float(rows[-1]["coverage_90"]) == pytest.approx(direct.coverage[1], rel=1e-12)
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--backtest", "2", "--r", "1.2"], "cannot take --r"),
+    (["--backtest", "2", "--backtest-step", "0"], "must be ≥ 1"),
+    (["--backtest", "5", "--backtest-step", "5"], "must leave 8 known days"),
+])
+def test_backtest_bad_options(tmp_path: Path, extra: list[str], message: str) -> None:
+    path, _ = _series_csv(tmp_path)
+    with pytest.raises(EpiInputError, match=message):
+        _run("forecast", str(path), "--si-mean", "2.6", "--si-sd", "1.5", "--samples", "10",
+             "--horizon", "7", *extra)

@@ -6,13 +6,16 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 
+import numpy as np
+from numpy.typing import NDArray
+
 from shouwang.epi.cli.io import EpiInputError, SeriesTable, add_io_arguments, write_rows
 from shouwang.epi.cli.rt import (
     add_serial_interval_arguments,
     read_incidence,
     serial_interval_kwargs,
 )
-from shouwang.epi.forecast import Forecast, forecast
+from shouwang.epi.forecast import Forecast, backtest, forecast
 
 HELP = ("forecast incidence by projecting the renewal equation with R_t drawn from its "
         "posterior (Cori et al. 2013): median and prediction intervals per day ahead")
@@ -36,11 +39,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="negative-binomial size k (variance μ + μ²/k); needed for negbin")
     parser.add_argument("--levels", default="50,90,95",
                         help="comma-separated central prediction intervals, in percent")
+    parser.add_argument("--backtest", type=int, default=0, metavar="N",
+                        help="instead of one forecast, forecast from N origins (the last one "
+                             "HORIZON days before the end, the others every --backtest-step "
+                             "days before it), each with only the days before it, and write the "
+                             "coverage of each interval and the mean absolute error of the "
+                             "median by day ahead and overall (row day_ahead 'all')")
+    parser.add_argument("--backtest-step", type=int, default=7,
+                        help="days between the origins of --backtest")
+    parser.add_argument("--min-recent-cases", type=int, default=1,
+                        help="--backtest leaves out a series at an origin when it had fewer "
+                             "cases in the WINDOW days before it")
 
 
 def run(args: argparse.Namespace) -> None:
     table, imported = read_incidence(args)
     levels = _levels(args.levels)
+    if args.backtest:
+        _backtest(args, table, imported, levels)
+        return
     try:
         fc = forecast(table.counts, imported=imported, horizon=args.horizon,
                       samples=args.samples, seed=args.seed, window=args.window, r=args.r,
@@ -93,3 +110,32 @@ def _levels(text: str) -> list[float]:
 
 def _pct(level: float) -> str:
     return str(int(level)) if float(level).is_integer() else str(level)
+
+
+def _backtest(args: argparse.Namespace, table: SeriesTable,
+              imported: NDArray[np.float64] | None, levels: list[float]) -> None:
+    if args.backtest < 1 or args.backtest_step < 1:
+        raise EpiInputError("--backtest and --backtest-step must be ≥ 1")
+    if args.r is not None:
+        raise EpiInputError("--backtest estimates R at each origin; it cannot take --r")
+    last = table.counts.shape[1] - args.horizon
+    origins = [last - k * args.backtest_step for k in range(args.backtest)][::-1]
+    try:
+        result = backtest(table.counts, imported=imported, horizon=args.horizon,
+                          origins=origins, window=args.window,
+                          mean_prior=args.mean_prior, std_prior=args.std_prior,
+                          samples=args.samples, seed=args.seed, model=args.model,
+                          dispersion=args.dispersion, levels=[lv / 100 for lv in levels],
+                          min_recent_cases=args.min_recent_cases,
+                          **serial_interval_kwargs(args))
+    except ValueError as error:
+        raise EpiInputError(f"{args.input}: {error}") from error
+    header = ["day_ahead", "forecasts", *(f"coverage_{_pct(lv)}" for lv in levels), "mae"]
+    rows: list[list[object]] = []
+    for h in range(result.horizon):
+        rows.append([h + 1, result.forecasts,
+                     *(float(c) for c in result.coverage_by_day[:, h]),
+                     float(result.mae_by_day[h])])
+    rows.append(["all", result.forecasts, *(float(c) for c in result.coverage),
+                 float(result.mae)])
+    write_rows(args.output, header, rows)
