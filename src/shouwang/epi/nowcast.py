@@ -169,8 +169,9 @@ def check_triangle(triangle: ArrayLike) -> Array:
     if np.any(after):
         s, t, d = (int(v) for v in np.argwhere(after)[0])
         raise NowcastInputError(
-            f"observed cells after now: series {s}, day {t}, delay {d} would be reported on day "
-            f"{t + d} > now (day {days - 1}); {int(after.sum())} such cell(s) must be empty")
+            f"observed cells after now: series {s}, day {t}, delay {d} would be reported "
+            f"{t + d - days + 1} day(s) after now; {int(after.sum())} such cell(s) must be "
+            "empty")
     return tri
 
 
