@@ -80,7 +80,12 @@ class LevelFit:
     dispersion: FloatArray         # (B,) summary.glm's dispersion (not floored at 1)
     slope: FloatArray              # (B,) trend coefficient (NaN without trend)
     slope_var: FloatArray          # (B,) its variance, unscaled
-    df_residual: int
+    df_residual: FloatArray        # (B,) n − number of parameters
+
+    def take(self, other: LevelFit, rows: NDArray[np.intp]) -> None:
+        """Replace the fits of problems `rows` by `other` (fitted on exactly those rows)."""
+        for name in self.__dataclass_fields__:
+            getattr(self, name)[rows] = getattr(other, name)
 
 
 def _level_solve(design: LevelDesign, w2: FloatArray, z: FloatArray, trend: bool
@@ -164,7 +169,8 @@ def _level_summary(design: LevelDesign, y: FloatArray, mu: FloatArray, eta: Floa
             var0 = inv_s0[:, target_level]
             slope_var = np.full(y.shape[0], np.nan)
     return LevelFit(converged=converged, mu=mu, eta0=eta0, var0=var0, hat=hat,
-                    dispersion=dispersion, slope=beta, slope_var=slope_var, df_residual=df)
+                    dispersion=dispersion, slope=beta, slope_var=slope_var,
+                    df_residual=np.full(y.shape[0], float(df)))
 
 
 @dataclass

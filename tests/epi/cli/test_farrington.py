@@ -1,0 +1,96 @@
+"""`shouwang epi farrington` against the farringtonFlexible fixtures, through the parser."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shouwang.epi.cli import EpiInputError, add_subcommands
+from tests.epi.reference.aberration.fixtures import HERE, read_output
+
+
+def _run(*argv: str) -> None:
+    parser = argparse.ArgumentParser(prog="shouwang epi")
+    add_subcommands(parser)
+    args = parser.parse_args(list(argv))
+    args.run(args)
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _floats(rows: list[dict[str, str]], column: str) -> np.ndarray:
+    return np.array([np.nan if r[column] == "NA" else float(r[column]) for r in rows])
+
+
+def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        _run("farrington", "--help")
+    text = capsys.readouterr().out
+    for option in ("--b", "--w", "--no-periods", "--past-weeks-not-included",
+                   "--threshold-method", "--alpha", "--powertrans", "--reweight",
+                   "--weights-threshold", "--trend", "--p-threshold-trend", "--limit54",
+                   "--freq", "--range-start", "--range-end"):
+        assert option in text
+
+
+def test_help_example_options_match_r(tmp_path: Path) -> None:
+    # control2 of ?farringtonFlexible on salmonella.agona.
+    out = tmp_path / "out.csv"
+    _run("farrington", str(HERE / "input_agona.csv"), "--range-start", "282", "--range-end",
+         "312", "--no-periods", "10", "--b", "4", "--w", "3", "--weights-threshold", "2.58",
+         "--past-weeks-not-included", "26", "--p-threshold-trend", "1", "--alpha", "0.1",
+         "-o", str(out))
+    rows = _read(out)
+    assert list(rows[0])[:5] == ["t", "observed", "expected", "upperbound", "alarm"]
+    ref = read_output("farrington_agona_example2")
+    np.testing.assert_allclose(_floats(rows, "upperbound"), ref["upperbound"][0], rtol=1e-6)
+    np.testing.assert_allclose(_floats(rows, "expected"), ref["expected"][0], rtol=1e-6)
+    assert [r["alarm"] == "TRUE" for r in rows] == list(ref["alarm"][0] == 1)
+    assert rows[0]["t"] == "282"
+
+
+def test_several_series_with_defaults(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    _run("farrington", str(HERE / "input_ha.csv"), "--limit54", "1", "4", "-o", str(out))
+    rows = _read(out)
+    assert rows[0]["series"] == "chwi"
+    ref = read_output("farrington_ha_default")
+    np.testing.assert_allclose(_floats(rows, "upperbound").reshape(ref["upperbound"].shape),
+                               ref["upperbound"], rtol=1e-6)
+
+
+def test_nbplugin_and_flags(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    _run("farrington", str(HERE / "input_agona.csv"), "--powertrans", "1/2", "--reweight",
+         "FALSE", "-o", str(out))
+    ref = read_output("farrington_agona_sqrt_noreweight")
+    np.testing.assert_allclose(_floats(_read(out), "upperbound"), ref["upperbound"][0],
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize(("text", "options", "message"), [
+    ("t,a\n1,1\n2,-1\n", [], "must be ≥ 0"),
+    ("t,a\n1,1\n2,\n", [], "missing count"),
+    ("t,a\n" + "".join(f"{i},1\n" for i in range(1, 100)), [], "too few time steps"),
+    ("t,a\n" + "".join(f"{i},1\n" for i in range(1, 300)), ["--b", "0"], "b \\(years"),
+    ("t,a\n" + "".join(f"{i},1\n" for i in range(1, 300)), ["--limit54", "5", "1.5"],
+     "whole number"),
+])
+def test_bad_input(tmp_path: Path, text: str, options: list[str], message: str) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(text)
+    with pytest.raises(EpiInputError, match=message):
+        _run("farrington", str(path), *options)
+
+
+def test_bad_flag_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        _run("farrington", str(HERE / "input_agona.csv"), "--trend", "maybe")
+    assert "not TRUE or FALSE" in capsys.readouterr().err

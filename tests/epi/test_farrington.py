@@ -1,0 +1,126 @@
+"""Farrington flexible against surveillance::farringtonFlexible 1.20.3
+(fixtures in tests/epi/reference/aberration, made by make_fixtures.R)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from shouwang.epi.ears import CountsError
+from shouwang.epi.farrington import FarringtonControl, farrington_design, farrington_flexible
+from tests.epi.reference.aberration.fixtures import cases, read_input, read_output
+
+# The control list of each fixture (make_fixtures.R), in this module's names.
+CONTROLS: dict[str, dict[str, Any]] = {
+    "agona_example1": {"no_periods": 1, "b": 4, "w": 3, "weights_threshold": 1,
+                       "past_weeks_not_included": 3, "p_threshold_trend": 0.05, "alpha": 0.1},
+    "agona_example2": {"no_periods": 10, "b": 4, "w": 3, "weights_threshold": 2.58,
+                       "past_weeks_not_included": 26, "p_threshold_trend": 1, "alpha": 0.1},
+    "agona_default": {},
+    "agona_nbPlugin": {"no_periods": 10, "b": 4, "past_weeks_not_included": 26,
+                       "threshold_method": "nbPlugin"},
+    "agona_muan": {"no_periods": 10, "b": 4, "past_weeks_not_included": 26,
+                   "threshold_method": "muan"},
+    "agona_sqrt_noreweight": {"powertrans": "1/2", "reweight": False},
+    "agona_none_notrend": {"powertrans": "none", "trend": False, "b": 3, "w": 2},
+    "newport_default": {},
+    "newport_noufaily": {"b": 3, "no_periods": 10, "past_weeks_not_included": 26,
+                         "threshold_method": "nbPlugin"},
+    "newport_b3_limit": {"b": 3, "limit54": (0, 4), "alpha": 0.01},
+    "ha_default": {"limit54": (1, 4)},
+}
+RANGES = {"agona_example1": (282, 312), "agona_example2": (282, 312)}
+
+
+def _run(case: str) -> tuple[Any, dict[str, np.ndarray]]:
+    _, counts = read_input(case.split("_")[0])
+    start, end = RANGES.get(case, (None, None))
+    result = farrington_flexible(counts, FarringtonControl(**CONTROLS[case]),
+                                 range_start=start, range_end=end)
+    return result, read_output(f"farrington_{case}")
+
+
+def test_every_fixture_is_covered() -> None:
+    assert sorted(f"farrington_{c}" for c in CONTROLS) == cases("farrington")
+
+
+@pytest.mark.parametrize("case", sorted(CONTROLS))
+def test_reproduces_farrington_flexible(case: str) -> None:
+    result, ref = _run(case)
+    np.testing.assert_array_equal(result.t, ref["t"][0])
+    np.testing.assert_array_equal(result.observed, ref["observed"])
+    for mine, name in [(result.expected, "expected"), (result.upperbound, "upperbound"),
+                       (result.phi, "phi"), (result.mu0, "mu0"), (result.pvalue, "pvalue"),
+                       (result.trend_coef, "trendVector")]:
+        np.testing.assert_allclose(mine, ref[name], rtol=1e-6, atol=1e-12, err_msg=name)
+    # The score is (y − fit)/(U − fit): where y equals the fit it is 0 ± rounding.
+    np.testing.assert_allclose(result.score, ref["score"], rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(~result.alarm_defined, np.isnan(ref["alarm"]))
+    np.testing.assert_array_equal(result.alarm, ref["alarm"] == 1)
+    np.testing.assert_array_equal(np.where(result.fitted, result.trend, np.nan), ref["trend"])
+
+
+def test_fixtures_exercise_alarms_trend_and_limit54() -> None:
+    result, _ = _run("newport_default")
+    assert result.alarm.sum() > 20
+    assert 0 < result.trend.sum() < result.trend.size
+    assert np.isnan(result.upperbound).sum() > 50  # limit54 blanks quiet weeks
+
+
+def test_design_matches_r_blocks() -> None:
+    # noPeriods = 10, b = 4, w = 3, pastWeeksNotIncluded = 26: R's seasgroups counts.
+    control = FarringtonControl(no_periods=10, b=4, past_weeks_not_included=26)
+    offsets, design, target = farrington_design(control)
+    assert offsets.size == 185 and offsets.min() == -211 and offsets.max() == -27
+    np.testing.assert_array_equal(np.bincount(design.level),
+                                  [20, 20, 20, 20, 17, 15, 15, 15, 15, 28])
+    assert target == 9
+    offsets, design, _ = farrington_design(FarringtonControl())
+    assert design.n_levels == 1
+    np.testing.assert_array_equal(np.sort(offsets), np.sort(np.concatenate(
+        [np.arange(-52 * i - 3, -52 * i + 4) for i in range(1, 6)])))
+
+
+def test_vectorised_equals_one_series_at_a_time() -> None:
+    _, counts = read_input("ha")
+    together = farrington_flexible(counts[:4], FarringtonControl(limit54=(1, 4)))
+    for s in range(4):
+        alone = farrington_flexible(counts[s], FarringtonControl(limit54=(1, 4)))
+        np.testing.assert_allclose(together.upperbound[s], alone.upperbound[0], rtol=1e-12)
+        np.testing.assert_array_equal(together.alarm[s], alone.alarm[0])
+
+
+def test_all_zero_series() -> None:
+    # R fits (μ → 0 within 25 iterations), but limit54 leaves no upperbound and no alarm.
+    result = farrington_flexible(np.zeros(300))
+    assert result.fitted.all() and np.isnan(result.upperbound).all()
+    assert not result.alarm.any() and np.isnan(result.expected).all()
+
+
+def test_an_outbreak_week_alarms() -> None:
+    x = np.random.default_rng(5).poisson(10, size=300).astype(float)
+    x[-1] = 60
+    result = farrington_flexible(x, range_start=300)
+    assert result.alarm[0, 0] and result.upperbound[0, 0] < 60
+
+
+@pytest.mark.parametrize(("counts", "options", "range_start", "message"), [
+    (np.r_[np.ones(299), np.nan], {}, None, "missing count"),
+    (np.r_[np.ones(299), -1.0], {}, None, "negative count"),
+    (np.ones(263), {}, None, "has 263, the method needs 263"),
+    (np.ones(300), {}, 100, "range start 100 is too early"),
+    (np.ones(300), {"b": 0}, None, "b \\(years back\\)"),
+    (np.ones(300), {"w": -1}, None, "w \\(half-window\\)"),
+    (np.ones(300), {"alpha": 0.0}, None, "alpha"),
+    (np.ones(300), {"limit54": (5, 0)}, None, "limit54"),
+    (np.ones(300), {"no_periods": 50}, None, "too big"),
+    (np.ones(300), {"threshold_method": "exact"}, None, "threshold_method"),
+    (np.ones(300), {"powertrans": "1/3"}, None, "powertrans"),
+    (np.ones(300), {"past_weeks_not_included": -2}, None, "past_weeks_not_included"),
+])
+def test_bad_input(counts: Any, options: dict[str, Any], range_start: int | None,
+                   message: str) -> None:
+    with pytest.raises(CountsError, match=message):
+        farrington_flexible(counts, FarringtonControl(**options), range_start=range_start)
