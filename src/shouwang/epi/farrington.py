@@ -182,9 +182,10 @@ def farrington_design(control: FarringtonControl) -> tuple[NDArray[np.intp], Lev
     levels, level_index = np.unique(factors[rows], return_inverse=True)
     if p not in levels:
         raise CountsError("pastWeeksNotIncluded removes every reference window")
-    offsets = rows - now
-    design = LevelDesign(level=level_index.astype(np.intp), time=offsets.astype(np.float64),
-                         n_levels=levels.size)
+    order = np.argsort(level_index, kind="stable")   # rows grouped by level, in time order
+    offsets = (rows - now)[order]
+    design = LevelDesign(level=level_index[order].astype(np.intp),
+                         time=offsets.astype(np.float64), n_levels=levels.size)
     return offsets.astype(np.intp), design, int(np.flatnonzero(levels == p)[0])
 
 

@@ -54,18 +54,34 @@ def _linkinv(eta: FloatArray) -> FloatArray:
 
 @dataclass
 class LevelDesign:
-    """Rows of one Farrington design: the level (0 … L−1) and time of every row."""
+    """Rows of one Farrington design, sorted by level: the level (0 … L−1) and time of each."""
 
-    level: NDArray[np.intp]   # (n,)
+    level: NDArray[np.intp]   # (n,) non-decreasing
     time: FloatArray          # (n,) centred so that the predicted time step is 0
     n_levels: int
 
     def __post_init__(self) -> None:
-        self.one_hot = np.zeros((self.level.size, self.n_levels))
-        self.one_hot[np.arange(self.level.size), self.level] = 1.0
+        if np.any(np.diff(self.level) < 0):
+            raise ValueError("design rows must be sorted by level")
+        self.counts = np.bincount(self.level, minlength=self.n_levels)
+        if np.any(self.counts == 0):
+            raise ValueError("every level needs at least one row")
+        self.starts = np.concatenate([[0], np.cumsum(self.counts)[:-1]]).astype(np.intp)
 
     def n_params(self, trend: bool) -> int:
         return self.n_levels + int(trend)
+
+    def sums(self, a: FloatArray) -> FloatArray:
+        """Per-level sums of a (B, n) → (B, L)."""
+        if self.n_levels == 1:
+            return np.asarray(a.sum(axis=1, keepdims=True), dtype=np.float64)
+        return np.asarray(np.add.reduceat(a, self.starts, axis=1), dtype=np.float64)
+
+    def spread(self, v: FloatArray) -> FloatArray:
+        """Per-level values (B, L) → per row (B, n) (or (B, 1) to broadcast when L = 1)."""
+        if self.n_levels == 1:
+            return v
+        return np.repeat(v, self.counts, axis=1)
 
 
 @dataclass
@@ -88,56 +104,125 @@ class LevelFit:
             getattr(self, name)[rows] = getattr(other, name)
 
 
-def _level_solve(design: LevelDesign, w2: FloatArray, z: FloatArray, trend: bool
-                 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Weighted least squares of z on the level means (and the slope): η, β, S0, t̄, D."""
-    g = design.one_hot
-    s0 = w2 @ g
-    zbar = ((w2 * z) @ g) / s0
-    if not trend:
-        shape = (w2.shape[0],)
-        nan = np.full(shape, np.nan)
-        return zbar[:, design.level], nan, s0, np.zeros_like(s0), nan
-    tbar = ((w2 * design.time) @ g) / s0
-    dt = design.time - tbar[:, design.level]
-    d = np.einsum("bn,bn->b", w2 * dt, dt)
-    beta = np.einsum("bn,bn->b", w2 * dt, z) / d
-    eta = zbar[:, design.level] + beta[:, None] * dt
-    return eta, beta, s0, tbar, d
+def _trend_solve(design: LevelDesign, w2: FloatArray, z: FloatArray
+                 ) -> tuple[FloatArray, FloatArray]:
+    """Weighted least squares of z on the level means and a common slope: (η, β)."""
+    s0 = design.sums(w2)
+    zbar = design.sums(w2 * z) / s0
+    tbar = design.sums(w2 * design.time) / s0
+    dt = design.time - design.spread(tbar)
+    wdt = w2 * dt
+    beta = np.einsum("bn,bn->b", wdt, z) / np.einsum("bn,bn->b", wdt, dt)
+    return design.spread(zbar) + beta[:, None] * dt, beta
+
+
+class _Iteration:
+    """glm.fit's loop over the problems still iterating; finished ones are written out."""
+
+    def __init__(self, y: FloatArray, prior: FloatArray | None) -> None:
+        n_problems = y.shape[0]
+        self.eta = np.empty_like(y)
+        self.w2 = np.empty_like(y)
+        self.beta = np.full(n_problems, np.nan)
+        self.converged = np.zeros(n_problems, dtype=bool)
+
+    def finish(self, rows: NDArray[np.intp], eta: FloatArray, w2: FloatArray,
+               beta: FloatArray, converged: NDArray[np.bool_]) -> None:
+        self.eta[rows] = eta
+        self.w2[rows] = w2
+        self.beta[rows] = beta
+        self.converged[rows] = converged
 
 
 def fit_levels(design: LevelDesign, y: FloatArray, *, trend: bool, target_level: int,
                prior: FloatArray | None = None) -> LevelFit:
     """Quasi-Poisson log-linear fits of y (B, n) on the levels (+ time), as R's glm.fit."""
-    n_problems = y.shape[0]
+    out = _Iteration(y, prior)
     wt = np.ones_like(y) if prior is None else prior
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ylogy = np.where(y > 0, y * np.log(y), 0.0)
+    if trend:
+        _iterate_trend(design, y, wt, ylogy, out)
+    else:
+        _iterate_levels(design, y, wt, ylogy, out)
+    return _level_summary(design, y, _linkinv(out.eta), out.eta, out.beta, out.w2,
+                          out.converged, trend, target_level)
+
+
+def _iterate_trend(design: LevelDesign, y: FloatArray, wt: FloatArray, ylogy: FloatArray,
+                   out: _Iteration) -> None:
+    """IRLS row by row (the trend makes μ vary within a level)."""
+    rows = np.arange(y.shape[0])
+    ya, wa = y, wt
+    const = np.einsum("bn,bn->b", wa, ylogy - ya)
+    mu = ya + 0.1
+    eta = np.log(mu)
+    mu_eta = _linkinv(eta)
+    devold = _deviance(ya, mu, wa)
+    for iteration in range(MAXIT):
+        z = eta + (ya - mu) / mu_eta
+        w2 = wa * mu_eta**2 / mu
+        eta, beta = _trend_solve(design, w2, z)
+        mu = _linkinv(eta)
+        mu_eta = mu   # R's mu.eta is its linkinv for the log link
+        # Σ wt (y log y − y log μ − y + μ), log μ = max(η, log ε) as μ = max(e^η, ε).
+        dev = 2 * (const - np.einsum("bn,bn->b", wa * ya, np.maximum(eta, _LOG_EPS))
+                   + np.einsum("bn,bn->b", wa, mu))
+        bad = ~np.isfinite(dev)
+        done = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
+        stop = done | bad | (iteration == MAXIT - 1)
+        if stop.any():
+            out.finish(rows[stop], eta[stop], w2[stop], beta[stop], done[stop] & ~bad[stop])
+            keep = ~stop
+            if not keep.any():
+                return
+            rows, ya, wa, const = rows[keep], ya[keep], wa[keep], const[keep]
+            eta, mu, mu_eta, dev = eta[keep], mu[keep], mu_eta[keep], dev[keep]
+        devold = dev
+
+
+def _iterate_levels(design: LevelDesign, y: FloatArray, wt: FloatArray, ylogy: FloatArray,
+                    out: _Iteration) -> None:
+    """IRLS for the level means only. After the first step η is constant within a level, so
+    z̄ = η + (Σwt·y/Σwt − μ)/μ′ and the deviance need only per-level sums: O(L) an iteration."""
     mu = y + 0.1
     eta = np.log(mu)
+    mu_eta = _linkinv(eta)
     devold = _deviance(y, mu, wt)
-    beta = np.full(n_problems, np.nan)
-    w2_last = np.zeros_like(y)
-    converged = np.zeros(n_problems, dtype=bool)
-    failed = np.zeros(n_problems, dtype=bool)
-    active = np.arange(n_problems)
-    for _ in range(MAXIT):
-        if active.size == 0:
-            break
-        ya, wa, eta_a, mu_a = y[active], wt[active], eta[active], mu[active]
-        mu_eta = _linkinv(eta_a)
-        z = eta_a + (ya - mu_a) / mu_eta
-        w2 = wa * mu_eta**2 / mu_a
-        eta_new, beta_new, *_ = _level_solve(design, w2, z, trend)
-        mu_new = _linkinv(eta_new)
-        dev = _deviance(ya, mu_new, wa)
-        eta[active], mu[active], beta[active], w2_last[active] = eta_new, mu_new, beta_new, w2
+    w2 = wt * mu_eta**2 / mu
+    z = eta + (y - mu) / mu_eta
+    level_eta = design.sums(w2 * z) / design.sums(w2)
+    sw, swy, swylogy = design.sums(wt), design.sums(wt * y), design.sums(wt * ylogy)
+    w2_first = w2
+    rows = np.arange(y.shape[0])
+    for iteration in range(MAXIT):
+        if iteration > 0:   # the first solve was done row by row above
+            level_eta = level_eta + (swy / sw - level_mu) / level_mu
+        level_mu = _linkinv(level_eta)
+        dev = 2 * (swylogy - swy * np.maximum(level_eta, _LOG_EPS) - swy
+                   + sw * level_mu).sum(axis=1)
         bad = ~np.isfinite(dev)
-        done = np.abs(dev - devold[active]) / (np.abs(dev) + 0.1) < EPSILON
-        devold[active] = dev
-        converged[active[done & ~bad]] = True
-        failed[active[bad]] = True
-        active = active[~(done | bad)]
-    return _level_summary(design, y, mu, eta, beta, w2_last, converged & ~failed, trend,
-                          target_level)
+        done = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
+        stop = done | bad | (iteration == MAXIT - 1)
+        if stop.any():
+            # The working weights of the last step: from the start values on the first step,
+            # then wt · μ′²/μ = wt · μ of the level before the step.
+            w2_stop = w2_first[stop] if iteration == 0 else \
+                wt[rows[stop]] * design.spread(previous_mu[stop])
+            out.finish(rows[stop], design.spread(level_eta[stop]) + np.zeros((1, y.shape[1])),
+                       w2_stop, np.full(int(stop.sum()), np.nan), done[stop] & ~bad[stop])
+            keep = ~stop
+            if not keep.any():
+                return
+            rows, sw, swy, swylogy = rows[keep], sw[keep], swy[keep], swylogy[keep]
+            level_eta, level_mu, dev = level_eta[keep], level_mu[keep], dev[keep]
+            if iteration == 0:
+                w2_first = w2_first[keep]
+        previous_mu = level_mu
+        devold = dev
+
+
+_LOG_EPS = float(np.log(EPS))
 
 
 def _level_summary(design: LevelDesign, y: FloatArray, mu: FloatArray, eta: FloatArray,
@@ -145,23 +230,22 @@ def _level_summary(design: LevelDesign, y: FloatArray, mu: FloatArray, eta: Floa
                    target_level: int) -> LevelFit:
     n = y.shape[1]
     df = n - design.n_params(trend)
-    g = design.one_hot
+    first_row = int(design.starts[target_level])
     with np.errstate(divide="ignore", invalid="ignore"):
-        s0 = w2 @ g
-        residual = (y - mu) / _linkinv(eta)
+        s0 = design.sums(w2)
+        residual = (y - mu) / mu   # μ′ = μ for the log link
         dispersion = np.einsum("bn,bn->b", w2 * residual, residual) / df if df > 0 else \
             np.full(y.shape[0], np.nan)
         inv_s0 = 1.0 / s0
-        hat = w2 * inv_s0[:, design.level]
+        hat = w2 * design.spread(inv_s0)
         # η at (target level, t = 0): a_target = z̄ − β t̄, so η₀ = its level mean minus β t̄.
-        level_mean = eta[:, design.level == target_level][:, 0]
+        level_mean = eta[:, first_row]
         if trend:
-            tbar = ((w2 * design.time) @ g) / s0
-            dt = design.time - tbar[:, design.level]
+            tbar = design.sums(w2 * design.time) / s0
+            dt = design.time - design.spread(tbar)
             d = np.einsum("bn,bn->b", w2 * dt, dt)
             hat = hat + w2 * dt**2 / d[:, None]
-            t_row = design.time[design.level == target_level][0]
-            eta0 = level_mean - beta * t_row
+            eta0 = level_mean - beta * design.time[first_row]
             var0 = inv_s0[:, target_level] + tbar[:, target_level] ** 2 / d
             slope_var = 1.0 / d
         else:
