@@ -241,16 +241,21 @@ def farrington_flexible(counts: ArrayLike, control: FarringtonControl | None = N
         phi=shaped("phi"), mu0=shaped("mu0"), fitted=fitted)
 
 
-def _anscombe_weights(y: FloatArray, fit: LevelFit, phi: FloatArray,
+def _anscombe_weights(y23: FloatArray, fit: LevelFit, phi: FloatArray,
                       threshold: float) -> FloatArray:
-    """R's anscombe.residuals then algo.farrington.assign.weights, per problem."""
+    """R's anscombe.residuals then algo.farrington.assign.weights, per problem.
+
+    s = 3/2 (y^(2/3) μ^(−1/6) − μ^(1/2)) / √(φ (1 − h)), with y23 = y^(2/3) given; the powers
+    of μ by sqrt and cbrt (equal to R's to a few ulps, much faster than pow).
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         hat = np.where(fit.hat > 1 - 10 * EPS, 1.0, fit.hat)
-        s = 3 / 2 * (y ** (2 / 3) * fit.mu ** (-1 / 6) - fit.mu ** (1 / 2))
+        root = np.sqrt(fit.mu)
+        s = 3 / 2 * (y23 / np.cbrt(root) - root)
         s = s / np.sqrt(phi[:, None] * (1 - hat))
         high = s > threshold
-        inv2 = np.where(high, s ** (-2), 1.0)
-        gamma = y.shape[1] / inv2.sum(axis=1)
+        inv2 = np.where(high, 1.0 / (s * s), 1.0)
+        gamma = y23.shape[1] / inv2.sum(axis=1)
         return np.asarray(gamma[:, None] * inv2, dtype=np.float64)
 
 
@@ -265,7 +270,7 @@ def _fit_flexible(design: LevelDesign, target: int, y: FloatArray, trend: bool,
         has_trend[redo] = False
     phi = np.maximum(fit.dispersion, 1.0)
     if control.reweight:
-        omega = _anscombe_weights(y, fit, phi, control.weights_threshold)
+        omega = _anscombe_weights(np.square(np.cbrt(y)), fit, phi, control.weights_threshold)
         converged = fit.converged.copy()   # R does not check convergence of the reweighted fit
         for with_trend in (True, False):
             group = np.flatnonzero(has_trend == with_trend)

@@ -119,7 +119,7 @@ def _trend_solve(design: LevelDesign, w2: FloatArray, z: FloatArray
 class _Iteration:
     """glm.fit's loop over the problems still iterating; finished ones are written out."""
 
-    def __init__(self, y: FloatArray, prior: FloatArray | None) -> None:
+    def __init__(self, y: FloatArray) -> None:
         n_problems = y.shape[0]
         self.eta = np.empty_like(y)
         self.w2 = np.empty_like(y)
@@ -137,7 +137,7 @@ class _Iteration:
 def fit_levels(design: LevelDesign, y: FloatArray, *, trend: bool, target_level: int,
                prior: FloatArray | None = None) -> LevelFit:
     """Quasi-Poisson log-linear fits of y (B, n) on the levels (+ time), as R's glm.fit."""
-    out = _Iteration(y, prior)
+    out = _Iteration(y)
     wt = np.ones_like(y) if prior is None else prior
     with np.errstate(divide="ignore", invalid="ignore"):
         ylogy = np.where(y > 0, y * np.log(y), 0.0)
@@ -195,6 +195,7 @@ def _iterate_levels(design: LevelDesign, y: FloatArray, wt: FloatArray, ylogy: F
     sw, swy, swylogy = design.sums(wt), design.sums(wt * y), design.sums(wt * ylogy)
     w2_first = w2
     rows = np.arange(y.shape[0])
+    level_mu = previous_mu = np.zeros_like(sw)
     for iteration in range(MAXIT):
         if iteration > 0:   # the first solve was done row by row above
             level_eta = level_eta + (swy / sw - level_mu) / level_mu
