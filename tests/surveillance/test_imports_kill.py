@@ -123,6 +123,12 @@ def test_killed_import_resumes_without_duplicates(tmp_path: Path) -> None:
     batch = _query(db, "SELECT status, imported_rows, duplicate_rows, error_rows, total_rows "
                        "FROM surveillance_importbatch")
     assert batch == [("done", people, valid - people, ROWS - valid, ROWS)]
+    # The daily counts hold each active report once per basis: the killed chunk's deltas went
+    # with its rows, and the resumed run added the rest once.
+    for basis in ("report", "diagnosis"):
+        total = _query(db, "SELECT sum(count) FROM surveillance_dailycount "
+                           f"WHERE basis = '{basis}'")
+        assert total[0][0] == people, basis
     # Every stored report has its creation in the history, once.
     created = _query(db, "SELECT count(*), count(DISTINCT case_id) FROM "
                          "surveillance_casereporthistory WHERE kind = 'create'")

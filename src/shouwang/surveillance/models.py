@@ -142,8 +142,10 @@ def person_indexes(prefix: str) -> list[models.Index]:
 
 class CaseReport(PersonFields):
     # The same report sent twice is stored once: clients and importers send a key (unique by
-    # a Meta constraint, which on PostgreSQL adds no LIKE index beside the unique one).
-    source_key = models.CharField(_("来源键"), max_length=96, null=True, blank=True)
+    # a Meta constraint, which on PostgreSQL adds no LIKE index beside the unique one). NULL,
+    # not "", for "no key": many reports have none, and NULLs never collide.
+    source_key = models.CharField(_("来源键"), max_length=96, null=True,  # noqa: DJ001
+                                  blank=True)
     # Indexes are few on purpose (decision 0800): every one is paid on every insert.
     disease = models.ForeignKey(Disease, on_delete=models.PROTECT, related_name="cases",
                                 verbose_name=_("病种"), db_index=False)
@@ -195,6 +197,9 @@ class CaseReport(PersonFields):
                                                name="surv_case_source_key_unique")]
         indexes = [
             *person_indexes("surv_case"),
+            # The import's candidate check: namesakes without an ID number (a few percent).
+            models.Index(fields=["name_hash"], name="surv_case_name_no_id",
+                         condition=models.Q(id_number_hash__isnull=True)),
             models.Index(fields=["division_code", "reported_at"]),
             models.Index(fields=["division_code", "onset_date"]),
             models.Index(fields=["status", "verification_due_at"]),
@@ -413,14 +418,13 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     # What the import needs to resume after a crash: the format, the last line whose chunk
-    # committed (with the counters and the touched count cells of the same transaction), rows
+    # committed (with the counters and the chunk's daily-count deltas, in one transaction), rows
     # found already imported (same source key), rows that were errors only for their content.
     file_format = models.CharField(_("文件格式"), max_length=8, blank=True)
     dry_run = models.BooleanField(_("试运行"), default=False)
     resume_line = models.PositiveIntegerField(_("已提交至行"), default=0)
     existing_rows = models.PositiveIntegerField(_("此前已导入"), default=0)
     candidate_rows = models.PositiveIntegerField(_("疑似重复"), default=0)
-    touched = models.JSONField(_("涉及的计数单元"), default=dict, blank=True)
     failure = models.TextField(_("失败原因"), blank=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
 

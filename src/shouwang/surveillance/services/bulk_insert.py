@@ -40,6 +40,7 @@ class Inserter:
         self.table = str(model._meta.db_table)
         self.sql = (f"INSERT INTO {qn(self.table)} ({columns}) "  # noqa: S608
                     f"VALUES ({', '.join(['%s'] * len(self.fields))})")
+        self.copy_sql = f"COPY {qn(self.table)} ({columns}) FROM STDIN"
         self.converters = [self._converter(f) for f in self.fields]
         self._positions = {f.attname: i for i, f in enumerate(self.fields)}
 
@@ -80,8 +81,16 @@ class Inserter:
         return [convert(row) for convert in self.converters]
 
     def insert_params(self, params: Sequence[Sequence[Any]]) -> None:
-        if params:
-            with connection.cursor() as cursor:
+        if not params:
+            return
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # COPY: measured 29 µs a report against 115 µs for executemany (pipelined
+                # INSERTs) and 218 µs for multi-row INSERT … RETURNING (bench/bench_import.py).
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for values in params:
+                        copy.write_row(values)
+            else:
                 cursor.executemany(self.sql, params)
 
     def insert(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -89,48 +98,19 @@ class Inserter:
 
     def insert_returning(self, params: Sequence[Sequence[Any]], returning: str
                          ) -> list[tuple[Any, ...]]:
-        """INSERT in multi-row statements and return (id, <returning>) of every row: one
-        round trip per few hundred rows, and no second query for the new ids. The pairs are
-        matched by the caller on the returned column, not by order."""
-        if not params:
-            return []
+        """Insert, then read back (id, <returning>) of every row by that unique column, 500
+        at a time: cheaper than RETURNING from a multi-row INSERT on both databases, and it
+        works with executemany and COPY. The caller matches the pairs on the column."""
+        self.insert_params(params)
         qn = connection.ops.quote_name
+        at = self.position(returning)
+        keys = [values[at] for values in params]
+        sql = (f"SELECT {qn('id')}, {qn(returning)} FROM {qn(self.table)} "  # noqa: S608
+               f"WHERE {qn(returning)} IN ({{values}})")
         out: list[tuple[Any, ...]] = []
-        if connection.vendor == "sqlite":
-            # Measured: SQLite compiles a statement of hundreds of rows slower than it steps
-            # one prepared row many times; read the ids back by the (unique) column instead.
-            self.insert_params(params)
-            at = self.position(returning)
-            keys = [values[at] for values in params]
-            sql = (f"SELECT {qn('id')}, {qn(returning)} FROM {qn(self.table)} "  # noqa: S608
-                   f"WHERE {qn(returning)} IN ({{values}})")
-            for start in range(0, len(keys), 500):
-                out.extend(select_in(sql, keys[start:start + 500]))
-            return out
-        width = len(self.fields)
-        per_statement = max(1, min(1000, _max_parameters() // width))
-        row = f"({', '.join(['%s'] * width)})"
-        head = self.sql.split(" VALUES ", 1)[0]
-        with connection.cursor() as cursor:
-            for start in range(0, len(params), per_statement):
-                chunk = params[start:start + per_statement]
-                cursor.execute(
-                    f"{head} VALUES {', '.join([row] * len(chunk))} "
-                    f"RETURNING {qn('id')}, {qn(returning)}",
-                    [value for values in chunk for value in values])
-                out.extend(cursor.fetchall())
+        for start in range(0, len(keys), 500):
+            out.extend(select_in(sql, keys[start:start + 500]))
         return out
-
-
-def _max_parameters() -> int:
-    """Bound parameters one statement may carry on this connection."""
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        connection.ensure_connection()
-        # Django assumes SQLite's old default of 999; the library says what it really allows.
-        return int(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    return 65_535  # PostgreSQL's wire protocol counts parameters in 16 bits
 
 
 def _sqlite_datetime(name: str) -> Converter | None:

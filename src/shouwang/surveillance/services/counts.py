@@ -1,9 +1,12 @@
 """The daily-count table: cases per county × day × basis × disease × classification.
 
-DailyCount is derived from CaseReport (active reports only, current classification) and is
-recomputed, never incremented: a rebuild replaces the whole table, a refresh replaces the cells of
-some counties and days. Both are one INSERT … SELECT … GROUP BY per date basis, so the database
-does the counting; running either twice gives the same table.
+DailyCount is derived from CaseReport (active reports only, current classification). A rebuild
+replaces the whole table, a refresh replaces the cells of some counties and days; both are one
+INSERT … SELECT … GROUP BY per date basis, so the database does the counting, and running either
+twice gives the same table. One writer adds instead: the bulk import, which knows exactly which
+reports each chunk adds and reclassifies, adds those deltas in the chunk's own transaction
+(`daily_counts_add`), so the counts are current after every chunk and exact however often a
+killed import is resumed (a chunk and its deltas commit together or not at all).
 
 Days are local days of the deployment (settings.TIME_ZONE): a diagnosis at 23:30 in Shanghai is
 15:30 UTC and counts on the Shanghai date. The conversion is Django's TruncDate with an explicit
@@ -213,8 +216,58 @@ def daily_counts_refresh_for(
             _insert(basis.value, counties=counties, days=day_set)
 
 
+Cell = tuple[str, date, str, str, str]  # county, day, basis, disease, classification
+
+
+def case_cells(*, division_code: str, onset_date: date | None, diagnosed_at: datetime,
+               reported_at: datetime, disease: str, classification: str,
+               zone: Any = None) -> list[Cell]:
+    """The cells one active report counts in, one per date basis."""
+    zone = zone or local_tz()
+    county = division_code[:COUNTY_DIGITS]
+    cells = [(county, diagnosed_at.astimezone(zone).date(), DateBasis.DIAGNOSIS.value, disease,
+              classification),
+             (county, reported_at.astimezone(zone).date(), DateBasis.REPORT.value, disease,
+              classification)]
+    if onset_date is not None:
+        cells.append((county, onset_date, DateBasis.ONSET.value, disease, classification))
+    return cells
+
+
+def daily_counts_add(deltas: dict[Cell, int]) -> None:
+    """Add `deltas` to the cells (inside the caller's transaction, which must also hold the
+    writes they describe); cells that reach zero are removed, as a recount would not have them.
+    Takes the same per-county locks as a refresh, so the two never interleave on a county."""
+    changed = {cell: n for cell, n in deltas.items() if n}
+    if not changed:
+        return
+    _lock_counties(cell[0] for cell in changed)
+    table = connection.ops.quote_name(DailyCount._meta.db_table)
+    key = "county_code, day, basis, disease_id, classification"
+    rows = [(county, connection.ops.adapt_datefield_value(day), basis, disease, cls, n)
+            for (county, day, basis, disease, cls), n in sorted(changed.items())]
+    where = ("county_code = %s AND day = %s AND basis = %s AND disease_id = %s "
+             "AND classification = %s")
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({key}, count) VALUES (%s, %s, %s, %s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + excluded.count",
+            [row for row in rows if row[5] > 0])
+        fewer = [row for row in rows if row[5] < 0]
+        if fewer:
+            # A cell that is missing stays missing (it holds nothing to take away from).
+            cursor.executemany(
+                f"UPDATE {table} SET count = CASE WHEN count + %s > 0 "  # noqa: S608
+                f"THEN count + %s ELSE 0 END WHERE {where}",
+                [(row[5], row[5], *row[:5]) for row in fewer])
+            cursor.executemany(f"DELETE FROM {table} WHERE {where} AND count <= 0",  # noqa: S608
+                               [row[:5] for row in fewer])
+
+
 __all__ = [
+    "case_cells",
     "cells_of",
+    "daily_counts_add",
     "daily_counts_rebuild",
     "daily_counts_refresh_for",
     "local_day",

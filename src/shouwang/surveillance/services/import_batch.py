@@ -11,7 +11,6 @@ import csv
 import logging
 import time
 from collections import defaultdict
-from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -23,7 +22,6 @@ from django.utils.translation import gettext as _
 from shouwang.core.audit import audit_log
 from shouwang.core.models import AuditAction
 from shouwang.surveillance.models import ImportBatch, ImportStatus
-from shouwang.surveillance.services.counts import daily_counts_refresh_for
 from shouwang.surveillance.services.import_pipeline import chunks, few_collections
 from shouwang.surveillance.services.import_rows import Outcome, RowContext, resolve
 from shouwang.surveillance.services.import_write import write
@@ -77,10 +75,6 @@ def _truncate_errors(path: Path, headers: list[str], last_line: int) -> None:
 # --- a whole batch --------------------------------------------------------------------------------
 
 
-def _touched_json(ctx: RowContext) -> dict[str, list[str]]:
-    return {"counties": sorted(ctx.counties), "days": sorted(d.isoformat() for d in ctx.days)}
-
-
 def run_batch(batch: ImportBatch, *, dry_run: bool, progress: Any = None) -> None:
     """The import of one batch, chunk by chunk; see imports.import_run."""
     from shouwang.surveillance.services.imports import batch_sheet, clean_mapping, imports_dir
@@ -98,14 +92,12 @@ def run_batch(batch: ImportBatch, *, dry_run: bool, progress: Any = None) -> Non
     else:
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportStatus.RUNNING, dry_run=dry_run, resume_line=0, imported_rows=0,
-            duplicate_rows=0, existing_rows=0, error_rows=0, candidate_rows=0, touched={},
+            duplicate_rows=0, existing_rows=0, error_rows=0, candidate_rows=0,
             failure="", started_at=now, finished_at=None, errors_path=errors_name)
         _truncate_errors(errors_path, sheet.headers, 0)
     batch.refresh_from_db()
     with translation.override("zh-hans"), few_collections():
         ctx = RowContext.for_batch(batch, sheet.headers, mapping, write=not dry_run)
-        ctx.counties = set(batch.touched.get("counties", []))
-        ctx.days = {date.fromisoformat(d) for d in batch.touched.get("days", [])}
         # Every committed row was counted under exactly one of these.
         done = (batch.imported_rows + batch.duplicate_rows + batch.existing_rows
                 + batch.error_rows) if resume else 0
@@ -144,7 +136,6 @@ def _commit(ctx: RowContext, outcomes: list[Outcome], fh: TextIO) -> int:
             existing_rows=F("existing_rows") + counts["existing"],
             error_rows=F("error_rows") + errors,
             candidate_rows=F("candidate_rows") + candidates,
-            touched=_touched_json(ctx) if ctx.write else {},
         )
         if updated != 1:
             raise RuntimeError(f"import batch {batch.pk} advanced by another run; stopping")
@@ -157,11 +148,7 @@ def _commit(ctx: RowContext, outcomes: list[Outcome], fh: TextIO) -> int:
 
 def _finish(ctx: RowContext, done: int, errors_path: Path) -> None:
     batch = ctx.batch
-    t = time.perf_counter()
     with transaction.atomic():
-        if ctx.write and ctx.counties:
-            daily_counts_refresh_for(county_codes=ctx.counties, days=ctx.days)
-            t = ctx.lap("daily_counts_refresh", t)
         fresh = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         fresh.total_rows = done
         fresh.finished_at = timezone.now() if ctx.write else None

@@ -102,8 +102,6 @@ class RowContext:
     zone: Any = field(default_factory=timezone.get_current_timezone)
     seen_keys: dict[str, int] = field(default_factory=dict)
     people: dict[tuple[str, str], list[Outcome]] = field(default_factory=dict)
-    counties: set[str] = field(default_factory=set)
-    days: set[date] = field(default_factory=set)
     # Seconds spent per step, for the benchmark's report.
     timings: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 

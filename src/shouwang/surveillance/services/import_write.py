@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import F
@@ -29,7 +28,7 @@ from shouwang.surveillance.models import (
 )
 from shouwang.surveillance.services.bulk_insert import aware, day, in_list, inserter, select_in
 from shouwang.surveillance.services.cases import masked
-from shouwang.surveillance.services.counts import COUNTY_DIGITS, local_day
+from shouwang.surveillance.services.counts import Cell, case_cells, daily_counts_add
 from shouwang.surveillance.services.import_rows import (
     IN_BATCH,
     Outcome,
@@ -58,15 +57,6 @@ def _history(case_id: int, version: int, kind: str, actor_id: int, reason: str,
     return {"case_id": case_id, "version": version, "kind": kind, "changed_at": now,
             "actor_id": actor_id, "reason": reason, "changes": changes,
             "classification": classification}
-
-
-def _touch(ctx: RowContext, division_code: str, onset: date | None,
-           moments: Iterable[datetime]) -> None:
-    ctx.counties.add(division_code[:COUNTY_DIGITS])
-    if onset is not None:
-        ctx.days.add(onset)
-    for moment in moments:
-        ctx.days.add(local_day(moment))
 
 
 def _insert_reports(outcomes: list[Outcome], now: datetime) -> None:
@@ -122,11 +112,11 @@ def write(ctx: RowContext, outcomes: list[Outcome]) -> int:
         pk = int(survivor.pk or 0)
         if isinstance(survivor, Stored):
             cur = state.setdefault(pk, [survivor.version, survivor.classification,
-                                        survivor.classification, survivor])
+                                        survivor.classification, survivor, o.clean.disease.code])
         else:
             assert survivor.clean is not None
             cls = survivor.clean.classification
-            cur = state.setdefault(pk, [1, cls, cls, survivor])
+            cur = state.setdefault(pk, [1, cls, cls, survivor, o.clean.disease.code])
         cur[0] += 1
         history.append(_history(pk, cur[0], HistoryKind.MERGE, actor, merge_reason,
                                 masked({"merged_report": [None, o.pk]}), cur[1], now))
@@ -139,25 +129,46 @@ def write(ctx: RowContext, outcomes: list[Outcome]) -> int:
     if state:
         CaseReport.objects.bulk_update(
             [CaseReport(pk=pk, version=v, classification=cls, updated_at=now)
-             for pk, (v, cls, _was, _s) in state.items()],
+             for pk, (v, cls, *_rest) in state.items()],
             ["version", "classification", "updated_at"], batch_size=IN_BATCH)
     t = ctx.lap("write.merges", t)
     inserter(CaseReportHistory).insert(history)
     t = ctx.lap("write.insert_history", t)
 
-    for o in new:
-        clean = o.clean
-        assert clean is not None
-        _touch(ctx, clean.division_code, clean.onset_date, (clean.diagnosed_at, clean.reported_at))
-    for _v, cls, was, s in state.values():
-        if cls != was and isinstance(s, Stored):
-            _touch(ctx, s.division_code, s.onset_date, (s.diagnosed_at, s.reported_at))
-    t = ctx.lap("write.touched", t)
+    daily_counts_add(_count_deltas(new, state))
+    t = ctx.lap("write.counts", t)
     _link_lab_results(ctx, new)
     t = ctx.lap("write.lab_links", t)
     proposed = _propose(ctx, new, candidates)
     ctx.lap("write.candidates", t)
     return proposed
+
+
+def _count_deltas(new: list[Outcome], state: dict[int, list[Any]]) -> dict[Cell, int]:
+    """What this chunk changes in the daily counts: +1 in every cell of each new active
+    report, and for each survivor a merge reclassified, −1 under the classification it had
+    and +1 under the one it has now."""
+    deltas: dict[Cell, int] = defaultdict(int)
+    for o in new:
+        c = o.clean
+        assert c is not None
+        for cell in case_cells(division_code=c.division_code, onset_date=c.onset_date,
+                               diagnosed_at=c.diagnosed_at, reported_at=c.reported_at,
+                               disease=c.disease.code, classification=c.classification):
+            deltas[cell] += 1
+    for _version, cls, was, survivor, disease in state.values():
+        if cls == was:
+            continue
+        person = survivor if isinstance(survivor, Stored) else survivor.clean
+        assert person is not None
+        for classification, step in ((was, -1), (cls, 1)):
+            for cell in case_cells(division_code=person.division_code,
+                                   onset_date=person.onset_date,
+                                   diagnosed_at=person.diagnosed_at,
+                                   reported_at=person.reported_at, disease=disease,
+                                   classification=classification):
+                deltas[cell] += step
+    return deltas
 
 
 def _instance(ctx: RowContext, o: Outcome) -> CaseReport:
@@ -213,8 +224,8 @@ def _may_pair(mine: Match, other: Match, window: timedelta) -> bool:
 def _candidate_rows(new: list[Outcome]) -> list[Outcome]:
     """The new rows (not yet stored) that dedup.propose_candidates may pair with a stored
     active report or with another row of the chunk: same disease and name, and birth date or
-    phone, one of the two without an ID number, within the window. Two queries per 500 rows,
-    on indexed columns, returning only real matches; pairs inside the chunk in Python."""
+    phone, one of the two without an ID number, within the window. One to two indexed queries
+    per 500 rows; pairs inside the chunk in Python."""
     found: set[int] = set()
     by_name: dict[tuple[str, str | None], list[Outcome]] = defaultdict(list)
     for o in new:
@@ -227,35 +238,50 @@ def _candidate_rows(new: list[Outcome]) -> list[Outcome]:
             mine = _match(o)
             if any(_may_pair(mine, _match(other), window) for other in group[:i]):
                 found.add(o.line)
-    for start in range(0, len(new), IN_BATCH):
-        part = new[start:start + IN_BATCH]
-        names = {o.name_hash for o in part}
-        index: dict[tuple[str, str], list[Match]] = defaultdict(list)
-        births = {str(o.clean.birth_date) for o in part
-                  if o.clean is not None and o.clean.birth_date}  # ISO text binds on both
-        phones = {o.phone_hash for o in part if o.phone_hash}
-        # Two queries, each on two indexed columns (an OR of both would scan the table).
-        named = sorted(n for n in names if n is not None)
-        for column, wanted in (("birth_date", births), ("phone_hash", phones)):
-            if not wanted:
-                continue
-            # `column` is one of the two names above, never input.
-            sql = ("SELECT disease_id, name_hash, status, birth_date, phone_hash, "  # noqa: S608
-                   "id_number_hash, diagnosed_at FROM surveillance_casereport "
-                   f"WHERE name_hash IN ({{values}}) AND {column} IN ({in_list(wanted)})")
-            for disease, name, status, birth, phone, id_hash, diagnosed in select_in(
-                    sql, named, *sorted(wanted)):
-                if status == CaseStatus.ACTIVE:
-                    index[(disease, str(name))].append(
-                        (day(birth), phone, id_hash, aware(diagnosed)))
-        for o in part:
-            assert o.clean is not None
-            window = timedelta(days=o.clean.disease.dedup_window_days)
-            mine = _match(o)
-            if any(_may_pair(mine, other, window)
-                   for other in index.get((o.clean.disease.code, str(o.name_hash)), ())):
-                found.add(o.line)
+    # A pair needs one side without an ID number. Rows with one (most) are checked against
+    # the stored reports without one, through the small partial index of those; the few rows
+    # without one against every stored report of the same name.
+    with_id = [o for o in new if o.id_hash]
+    without_id = [o for o in new if not o.id_hash]
+    for rows, only_without_id in ((with_id, True), (without_id, False)):
+        for start in range(0, len(rows), IN_BATCH):
+            part = rows[start:start + IN_BATCH]
+            index = _stored_namesakes(part, only_without_id)
+            for o in part:
+                assert o.clean is not None
+                window = timedelta(days=o.clean.disease.dedup_window_days)
+                mine = _match(o)
+                if any(_may_pair(mine, other, window)
+                       for other in index.get((o.clean.disease.code, str(o.name_hash)), ())):
+                    found.add(o.line)
     return [o for o in new if o.line in found]
+
+
+def _stored_namesakes(part: list[Outcome], only_without_id: bool
+                      ) -> dict[tuple[str, str], list[Match]]:
+    """Active stored reports of the same names as `part`, by (disease, name hash)."""
+    names = sorted({o.name_hash for o in part if o.name_hash is not None})
+    index: dict[tuple[str, str], list[Match]] = defaultdict(list)
+    columns = ("SELECT disease_id, name_hash, status, birth_date, phone_hash, id_number_hash, "
+               "diagnosed_at FROM surveillance_casereport WHERE name_hash IN ({values})")
+    queries: list[tuple[str, list[str]]]
+    if only_without_id:
+        # Served by surv_case_name_no_id (partial: the reports without an ID number).
+        queries = [(columns + " AND id_number_hash IS NULL", [])]
+    else:
+        # Two queries, each on two indexed columns (an OR of both would scan the table).
+        births = sorted({str(o.clean.birth_date) for o in part
+                         if o.clean is not None and o.clean.birth_date})  # ISO binds on both
+        phones = sorted({o.phone_hash for o in part if o.phone_hash})
+        queries = [(columns + f" AND {column} IN ({in_list(wanted)})", wanted)
+                   for column, wanted in (("birth_date", births), ("phone_hash", phones))
+                   if wanted]
+    for sql, params in queries:
+        for disease, name, status, birth, phone, id_hash, diagnosed in select_in(
+                sql, names, *params):
+            if status == CaseStatus.ACTIVE:
+                index[(disease, str(name))].append((day(birth), phone, id_hash, aware(diagnosed)))
+    return index
 
 
 def _propose(ctx: RowContext, new: list[Outcome], rows: list[Outcome]) -> int:
