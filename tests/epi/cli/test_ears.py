@@ -84,3 +84,19 @@ def test_bad_input_is_an_input_error(tmp_path: Path, text: str, options: list[st
     path.write_text(text)
     with pytest.raises(EpiInputError, match=message):
         _run("ears", str(path), *options)
+
+
+def test_dates_must_be_equally_spaced(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    days = [f"2026-01-{d:02d}" for d in (*range(1, 15), 16)]
+    path.write_text("date,a\n" + "".join(f"{d},1\n" for d in days))
+    with pytest.raises(EpiInputError, match="row 16, column 'date': 2026-01-16 is 2 day"):
+        _run("ears", str(path))
+
+
+def test_dates_are_written_as_t(tmp_path: Path) -> None:
+    path, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    path.write_text("date,a\n" + "".join(f"2026-01-{d:02d},{d % 3}\n" for d in range(1, 21)))
+    _run("ears", str(path), "-o", str(out))
+    rows = _read(out)
+    assert rows[0]["t"] == "2026-01-08" and len(rows) == 13

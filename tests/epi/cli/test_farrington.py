@@ -94,3 +94,21 @@ def test_bad_flag_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         _run("farrington", str(HERE / "input_agona.csv"), "--trend", "maybe")
     assert "not TRUE or FALSE" in capsys.readouterr().err
+
+
+def test_weekly_dates(tmp_path: Path) -> None:
+    from datetime import date, timedelta
+
+    counts = [int(v) for v in np.random.default_rng(1).poisson(6, 300)]
+    weeks = [date(2020, 1, 6) + timedelta(weeks=i) for i in range(300)]
+    path, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    path.write_text("week,a\n" + "".join(f"{w},{c}\n" for w, c in zip(weeks, counts,
+                                                                       strict=True)))
+    _run("farrington", str(path), "-o", str(out))
+    rows = _read(out)
+    assert rows[0]["t"] == str(weeks[263]) and len(rows) == 37
+    path.write_text("week,a\n" + "".join(f"{w + timedelta(days=i // 150)},{c}\n"
+                                         for i, (w, c) in enumerate(zip(weeks, counts,
+                                                                        strict=True))))
+    with pytest.raises(EpiInputError, match="rows must be 7 days apart"):
+        _run("farrington", str(path))

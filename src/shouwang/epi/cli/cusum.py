@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from shouwang.epi.cli.ears import observed_cell
-from shouwang.epi.cli.io import EpiInputError, add_io_arguments, read_series, write_rows
+from shouwang.epi.cli.ears import observed_cell, read_regular
+from shouwang.epi.cli.io import EpiInputError, add_io_arguments, write_rows
 from shouwang.epi.cusum import TRANSFORMS, cusum
 from shouwang.epi.ears import CountsError
 
@@ -45,8 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    table = read_series(args.input, time_column=args.time_column,
-                        columns=args.columns.split(",") if args.columns else None)
+    table = read_regular(args)
     m = None if args.m == "mean" else args.m
     try:
         result = cusum(table.counts, range_start=args.range_start, range_end=args.range_end,

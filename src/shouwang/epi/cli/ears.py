@@ -4,8 +4,37 @@ from __future__ import annotations
 
 import argparse
 
-from shouwang.epi.cli.io import EpiInputError, add_io_arguments, read_series, write_rows
+from shouwang.epi.cli.io import (
+    EpiInputError,
+    SeriesTable,
+    add_io_arguments,
+    read_series,
+    write_rows,
+)
 from shouwang.epi.ears import METHODS, CountsError, ears_c
+
+
+def read_regular(args: argparse.Namespace, *, step_days: int | None = None) -> SeriesTable:
+    """The counts of args.input, whose dates (if the time column holds dates) must be equally
+    spaced — every `step_days` days when given — since each row is one time step."""
+    table = read_series(args.input, time_column=args.time_column,
+                        columns=args.columns.split(",") if args.columns else None,
+                        allow_date_gaps=True)
+    if table.dates is not None and len(table.dates) > 1:
+        steps = {(b - a).days for a, b in zip(table.dates, table.dates[1:], strict=False)}
+        wanted = step_days or (table.dates[1] - table.dates[0]).days
+        if steps != {wanted}:
+            row, before, after = next(
+                (i, a, b) for i, (a, b) in enumerate(zip(table.dates, table.dates[1:],
+                                                         strict=False), start=3)
+                if (b - a).days != wanted)
+            expected = (f"rows must be {wanted} days apart" if step_days else
+                        f"the first rows are {wanted} day(s) apart")
+            raise EpiInputError(
+                f"{args.input}: row {row}, column {table.time_name!r}: {after} is "
+                f"{(after - before).days} day(s) after {before}, but {expected}; one row per "
+                "time step (fill missing steps with 0)")
+    return table
 
 
 def observed_cell(value: float) -> object:
@@ -34,8 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    table = read_series(args.input, time_column=args.time_column,
-                        columns=args.columns.split(",") if args.columns else None)
+    table = read_regular(args)
     try:
         result = ears_c(table.counts, method=args.method, baseline=args.baseline,
                         min_sigma=args.min_sigma, alpha=args.alpha,

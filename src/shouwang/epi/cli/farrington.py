@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import argparse
 
-from shouwang.epi.cli.ears import observed_cell
-from shouwang.epi.cli.io import EpiInputError, add_io_arguments, read_series, write_rows
+from shouwang.epi.cli.ears import observed_cell, read_regular
+from shouwang.epi.cli.io import EpiInputError, add_io_arguments, write_rows
 from shouwang.epi.ears import CountsError
 from shouwang.epi.farrington import (
     POWER_TRANSFORMS,
@@ -67,8 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    table = read_series(args.input, time_column=args.time_column,
-                        columns=args.columns.split(",") if args.columns else None)
+    table = read_regular(args, step_days=7 if args.freq == 52 else None)
     cases, weeks = args.limit54
     try:
         if int(weeks) != weeks:
