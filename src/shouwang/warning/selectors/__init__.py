@@ -1,0 +1,1 @@
+"""Early-warning selectors: reads only, scoped by jurisdiction."""

@@ -1,0 +1,1 @@
+"""Early-warning services: writes only (nightly computation, alert workflow, notifications)."""
