@@ -69,7 +69,7 @@ PowerTrans = Literal["2/3", "1/2", "none"]
 THRESHOLD_METHODS: tuple[ThresholdMethod, ...] = ("delta", "nbPlugin", "muan")
 POWER_TRANSFORMS: tuple[PowerTrans, ...] = ("2/3", "1/2", "none")
 _EXPONENT = {"none": 1.0, "1/2": 1 / 2, "2/3": 2 / 3}
-_CELLS_PER_CHUNK = 1_000_000   # problems × rows per batch: bounds memory to a few 100 MB
+_CELLS_PER_CHUNK = 100_000   # problems × rows per batch: the working arrays stay in cache
 
 FloatArray = NDArray[np.float64]
 
@@ -219,13 +219,13 @@ def farrington_flexible(counts: ArrayLike, control: FarringtonControl | None = N
     out = {name: np.full(n_series * n_weeks, np.nan)
            for name in ("expected", "upperbound", "score", "pvalue", "trend_coef", "phi", "mu0",
                         "trend", "fitted", "alarm")}
-    chunk = max(1, _CELLS_PER_CHUNK // (offsets.size * n_weeks)) * n_weeks
+    chunk = max(64, _CELLS_PER_CHUNK // offsets.size)
     flat_x = x.reshape(-1)
-    base = (np.arange(n_series) * x.shape[1])[:, None, None] + columns[None, :, :]
-    base = base.reshape(-1, offsets.size)
     for lo in range(0, n_series * n_weeks, chunk):
         rows = slice(lo, min(lo + chunk, n_series * n_weeks))
-        y = flat_x[base[rows]]
+        problem = np.arange(rows.start, rows.stop)
+        series, week = np.divmod(problem, n_weeks)
+        y = flat_x[(series * x.shape[1])[:, None] + columns[week]]
         part = _evaluate(design, target, y, y_now[rows], recent.reshape(-1)[rows], control)
         for name, values in part.items():
             out[name][rows] = values

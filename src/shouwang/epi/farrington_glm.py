@@ -154,19 +154,24 @@ def _iterate_trend(design: LevelDesign, y: FloatArray, wt: FloatArray, ylogy: Fl
     """IRLS row by row (the trend makes μ vary within a level)."""
     rows = np.arange(y.shape[0])
     ya, wa = y, wt
+    wy = wa * ya
     const = np.einsum("bn,bn->b", wa, ylogy - ya)
     mu = ya + 0.1
     eta = np.log(mu)
     mu_eta = _linkinv(eta)
     devold = _deviance(ya, mu, wa)
+    # The first step from the start values; then μ′ = μ (R's mu.eta is linkinv for the log
+    # link), so z = η + (y − μ)/μ and w = wt·μ′²/μ = wt·μ (equal to R's to an ulp).
+    z = eta + (ya - mu) / mu_eta
+    w2 = wa * mu_eta**2 / mu
     for iteration in range(MAXIT):
-        z = eta + (ya - mu) / mu_eta
-        w2 = wa * mu_eta**2 / mu
+        if iteration > 0:
+            z = eta + (ya - mu) / mu
+            w2 = wa * mu
         eta, beta = _trend_solve(design, w2, z)
         mu = _linkinv(eta)
-        mu_eta = mu   # R's mu.eta is its linkinv for the log link
         # Σ wt (y log y − y log μ − y + μ), log μ = max(η, log ε) as μ = max(e^η, ε).
-        dev = 2 * (const - np.einsum("bn,bn->b", wa * ya, np.maximum(eta, _LOG_EPS))
+        dev = 2 * (const - np.einsum("bn,bn->b", wy, np.maximum(eta, _LOG_EPS))
                    + np.einsum("bn,bn->b", wa, mu))
         bad = ~np.isfinite(dev)
         done = np.abs(dev - devold) / (np.abs(dev) + 0.1) < EPSILON
@@ -176,8 +181,8 @@ def _iterate_trend(design: LevelDesign, y: FloatArray, wt: FloatArray, ylogy: Fl
             keep = ~stop
             if not keep.any():
                 return
-            rows, ya, wa, const = rows[keep], ya[keep], wa[keep], const[keep]
-            eta, mu, mu_eta, dev = eta[keep], mu[keep], mu_eta[keep], dev[keep]
+            rows, ya, wa, wy, const = rows[keep], ya[keep], wa[keep], wy[keep], const[keep]
+            eta, mu, dev = eta[keep], mu[keep], dev[keep]
         devold = dev
 
 
