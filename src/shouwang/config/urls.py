@@ -11,5 +11,6 @@ urlpatterns = [
     path("audit/", include("shouwang.core.urls")),
     path("geo/", include("shouwang.geo.urls")),
     path("surveillance/", include("shouwang.surveillance.urls")),
+    path("warning/", include("shouwang.warning.urls")),
     path("", include("shouwang.dashboard.urls")),
 ]

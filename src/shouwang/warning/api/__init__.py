@@ -1,0 +1,1 @@
+"""Early-warning API routers (mounted in shouwang.api.api)."""
