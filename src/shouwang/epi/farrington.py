@@ -62,7 +62,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from shouwang.epi.ears import CountsError, count_matrix, resolve_range
-from shouwang.epi.farrington_glm import EPS, LevelDesign, LevelFit, fit_levels
+from shouwang.epi.farrington_glm import EPS, LevelDesign, LevelFit, Response, fit_levels
 
 ThresholdMethod = Literal["delta", "nbPlugin", "muan"]
 PowerTrans = Literal["2/3", "1/2", "none"]
@@ -259,14 +259,15 @@ def _anscombe_weights(y23: FloatArray, fit: LevelFit, phi: FloatArray,
         return np.asarray(gamma[:, None] * inv2, dtype=np.float64)
 
 
-def _fit_flexible(design: LevelDesign, target: int, y: FloatArray, trend: bool,
+def _fit_flexible(design: LevelDesign, target: int, response: Response, trend: bool,
                   control: FarringtonControl) -> tuple[LevelFit, FloatArray, NDArray[np.bool_]]:
     """R's algo.farrington.fitGLM.flexible: (fit, φ, has_trend); fit.converged False = NULL."""
-    fit = fit_levels(design, y, trend=trend, target_level=target)
+    y = response.y
+    fit = fit_levels(design, response, trend=trend, target_level=target)
     has_trend = np.full(y.shape[0], trend)
     if trend and not fit.converged.all():
         redo = np.flatnonzero(~fit.converged)
-        fit.take(fit_levels(design, y[redo], trend=False, target_level=target), redo)
+        fit.take(fit_levels(design, response[redo], trend=False, target_level=target), redo)
         has_trend[redo] = False
     phi = np.maximum(fit.dispersion, 1.0)
     if control.reweight:
@@ -275,7 +276,7 @@ def _fit_flexible(design: LevelDesign, target: int, y: FloatArray, trend: bool,
         for with_trend in (True, False):
             group = np.flatnonzero(has_trend == with_trend)
             if group.size:
-                fit.take(fit_levels(design, y[group], trend=with_trend, target_level=target,
+                fit.take(fit_levels(design, response[group], trend=with_trend, target_level=target,
                                     prior=omega[group]), group)
         fit.converged = converged
         phi = np.maximum(fit.dispersion, 1.0)
@@ -291,7 +292,8 @@ def _fit_flexible(design: LevelDesign, target: int, y: FloatArray, trend: bool,
 def _evaluate(design: LevelDesign, target: int, y: FloatArray, y_now: FloatArray,
               recent: FloatArray, control: FarringtonControl) -> dict[str, FloatArray]:
     """algo.farrington.glm, the threshold and farringtonFlexible's bookkeeping for B problems."""
-    fit, phi, has_trend = _fit_flexible(design, target, y, control.trend, control)
+    response = Response(y)
+    fit, phi, has_trend = _fit_flexible(design, target, response, control.trend, control)
     do_trend = np.zeros(y.shape[0], dtype=bool)
     if control.trend:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -302,7 +304,8 @@ def _evaluate(design: LevelDesign, target: int, y: FloatArray, y_now: FloatArray
                     & (p_value < control.p_threshold_trend) & (pred <= y.max(axis=1)))
         redo = np.flatnonzero(has_trend & fit.converged & ~do_trend)
         if redo.size:
-            refit, phi_redo, _ = _fit_flexible(design, target, y[redo], False, control)
+            refit, phi_redo, _ = _fit_flexible(design, target, response[redo], False,
+                                              control)
             fit.take(refit, redo)
             phi[redo] = phi_redo
     ok = fit.converged

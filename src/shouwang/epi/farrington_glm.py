@@ -52,6 +52,30 @@ def _linkinv(eta: FloatArray) -> FloatArray:
         return np.maximum(np.exp(eta), EPS)
 
 
+class Response:
+    """Counts (B, n) with the per-row terms that every fit of them shares: y log y, and at R's
+    start values μ = y + 0.1, η = log μ the deviance terms, the working response and the
+    working weights per unit prior weight."""
+
+    def __init__(self, y: FloatArray, *, _parts: tuple[FloatArray, ...] | None = None) -> None:
+        self.y = y
+        if _parts is not None:
+            self.ylogy, self.start_dev, self.z0, self.w0 = _parts
+            return
+        mu = y + 0.1
+        eta = np.log(mu)
+        mu_eta = _linkinv(eta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.ylogy = np.where(y > 0, y * np.log(y), 0.0)
+            self.start_dev = np.where(y > 0, y * np.log(y / mu) - (y - mu), mu)
+        self.z0 = eta + (y - mu) / mu_eta
+        self.w0 = mu_eta**2 / mu
+
+    def __getitem__(self, rows: NDArray[np.intp]) -> Response:
+        return Response(self.y[rows], _parts=(self.ylogy[rows], self.start_dev[rows],
+                                              self.z0[rows], self.w0[rows]))
+
+
 @dataclass
 class LevelDesign:
     """Rows of one Farrington design, sorted by level: the level (0 … L−1) and time of each."""
@@ -134,36 +158,33 @@ class _Iteration:
         self.converged[rows] = converged
 
 
-def fit_levels(design: LevelDesign, y: FloatArray, *, trend: bool, target_level: int,
+def fit_levels(design: LevelDesign, response: Response, *, trend: bool, target_level: int,
                prior: FloatArray | None = None) -> LevelFit:
-    """Quasi-Poisson log-linear fits of y (B, n) on the levels (+ time), as R's glm.fit."""
+    """Quasi-Poisson log-linear fits of the counts (B, n) on the levels (+ time), as glm.fit."""
+    y = response.y
     out = _Iteration(y)
     wt = np.ones_like(y) if prior is None else prior
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ylogy = np.where(y > 0, y * np.log(y), 0.0)
     if trend:
-        _iterate_trend(design, y, wt, ylogy, out)
+        _iterate_trend(design, response, wt, out)
     else:
-        _iterate_levels(design, y, wt, ylogy, out)
+        _iterate_levels(design, response, wt, out)
     return _level_summary(design, y, _linkinv(out.eta), out.eta, out.beta, out.w2,
                           out.converged, trend, target_level)
 
 
-def _iterate_trend(design: LevelDesign, y: FloatArray, wt: FloatArray, ylogy: FloatArray,
+def _iterate_trend(design: LevelDesign, response: Response, wt: FloatArray,
                    out: _Iteration) -> None:
     """IRLS row by row (the trend makes μ vary within a level)."""
-    rows = np.arange(y.shape[0])
-    ya, wa = y, wt
+    ya, wa = response.y, wt
+    rows = np.arange(ya.shape[0])
     wy = wa * ya
-    const = np.einsum("bn,bn->b", wa, ylogy - ya)
-    mu = ya + 0.1
-    eta = np.log(mu)
-    mu_eta = _linkinv(eta)
-    devold = _deviance(ya, mu, wa)
+    const = np.einsum("bn,bn->b", wa, response.ylogy - ya)
+    devold = 2 * np.einsum("bn,bn->b", wa, response.start_dev)
     # The first step from the start values; then μ′ = μ (R's mu.eta is linkinv for the log
     # link), so z = η + (y − μ)/μ and w = wt·μ′²/μ = wt·μ (equal to R's to an ulp).
-    z = eta + (ya - mu) / mu_eta
-    w2 = wa * mu_eta**2 / mu
+    z = response.z0
+    w2 = wa * response.w0
+    eta = mu = z   # (assigned by the first step)
     for iteration in range(MAXIT):
         if iteration > 0:
             z = eta + (ya - mu) / mu
@@ -186,18 +207,15 @@ def _iterate_trend(design: LevelDesign, y: FloatArray, wt: FloatArray, ylogy: Fl
         devold = dev
 
 
-def _iterate_levels(design: LevelDesign, y: FloatArray, wt: FloatArray, ylogy: FloatArray,
+def _iterate_levels(design: LevelDesign, response: Response, wt: FloatArray,
                     out: _Iteration) -> None:
     """IRLS for the level means only. After the first step η is constant within a level, so
     z̄ = η + (Σwt·y/Σwt − μ)/μ′ and the deviance need only per-level sums: O(L) an iteration."""
-    mu = y + 0.1
-    eta = np.log(mu)
-    mu_eta = _linkinv(eta)
-    devold = _deviance(y, mu, wt)
-    w2 = wt * mu_eta**2 / mu
-    z = eta + (y - mu) / mu_eta
-    level_eta = design.sums(w2 * z) / design.sums(w2)
-    sw, swy, swylogy = design.sums(wt), design.sums(wt * y), design.sums(wt * ylogy)
+    y = response.y
+    devold = 2 * np.einsum("bn,bn->b", wt, response.start_dev)
+    w2 = wt * response.w0
+    level_eta = design.sums(w2 * response.z0) / design.sums(w2)
+    sw, swy, swylogy = design.sums(wt), design.sums(wt * y), design.sums(wt * response.ylogy)
     w2_first = w2
     rows = np.arange(y.shape[0])
     level_mu = previous_mu = np.zeros_like(sw)
