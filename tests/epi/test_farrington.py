@@ -9,8 +9,13 @@ import numpy as np
 import pytest
 
 from shouwang.epi.ears import CountsError
-from shouwang.epi.farrington import FarringtonControl, farrington_design, farrington_flexible
-from tests.epi.reference.aberration.fixtures import cases, read_input, read_output
+from shouwang.epi.farrington import (
+    FarringtonControl,
+    farrington_design,
+    farrington_flexible,
+    reference_weeks_back,
+)
+from tests.epi.reference.aberration.fixtures import cases, read_dates, read_input, read_output
 
 # The control list of each fixture (make_fixtures.R), in this module's names.
 CONTROLS: dict[str, dict[str, Any]] = {
@@ -30,15 +35,25 @@ CONTROLS: dict[str, dict[str, Any]] = {
                          "threshold_method": "nbPlugin"},
     "newport_b3_limit": {"b": 3, "limit54": (0, 4), "alpha": 0.01},
     "ha_default": {"limit54": (1, 4)},
+    # Dated weeks (R's epochAsDate = TRUE): reference weeks by calendar year.
+    "newportdated_default": {},
+    "newportdated_noufaily": {"no_periods": 10, "past_weeks_not_included": 26,
+                              "threshold_method": "nbPlugin"},
+    "agonadated_example1": {"no_periods": 1, "b": 4, "w": 3, "weights_threshold": 1,
+                            "past_weeks_not_included": 3, "p_threshold_trend": 0.05,
+                            "alpha": 0.1},
 }
-RANGES = {"agona_example1": (282, 312), "agona_example2": (282, 312)}
+RANGES = {"agona_example1": (282, 312), "agona_example2": (282, 312),
+          "agonadated_example1": (282, 312)}
 
 
 def _run(case: str) -> tuple[Any, dict[str, np.ndarray]]:
-    _, counts = read_input(case.split("_")[0])
+    data = case.split("_")[0]
+    _, counts = read_input(data)
     start, end = RANGES.get(case, (None, None))
+    dates = read_dates(data) if data.endswith("dated") else None
     result = farrington_flexible(counts, FarringtonControl(**CONTROLS[case]),
-                                 range_start=start, range_end=end)
+                                 range_start=start, range_end=end, dates=dates)
     return result, read_output(f"farrington_{case}")
 
 
@@ -83,6 +98,31 @@ def test_design_matches_r_blocks() -> None:
         [np.arange(-52 * i - 3, -52 * i + 4) for i in range(1, 6)])))
 
 
+def test_dated_reference_weeks_follow_the_calendar() -> None:
+    # stsNewport, weekly Mondays from 2001-01-01: five years back from week 264 (2006-01-16)
+    # is 261 weeks (the nearest Monday to 2001-01-16), R's referencetimepoints.
+    dates = read_dates("newportdated")
+    back = reference_weeks_back(FarringtonControl(), np.array([264, 300]), dates)
+    assert back[0].tolist() == [52, 104, 157, 209, 261]
+    assert reference_weeks_back(FarringtonControl(), np.array([264]), None)[0].tolist() == [
+        52, 104, 156, 208, 260]
+    # The default range then starts where week 264's oldest window touches week 0: R drops
+    # the missing row, and so do we (the fixture newportdated_default covers it).
+    offsets, _, _ = farrington_design(FarringtonControl(), back[0], first_offset=1 - 264)
+    assert offsets.size == 34 and offsets.min() == -263
+
+
+def test_leap_day_goes_to_first_of_march() -> None:
+    from datetime import date, timedelta
+
+    dates = [date(2004, 2, 29) - timedelta(weeks=300 - i) for i in range(1, 301)]
+    assert dates[-1] == date(2004, 2, 29)
+    back = reference_weeks_back(FarringtonControl(b=1), np.array([300]), dates)
+    # seq(as.Date("2004-02-29"), by = "-1 year") gives 2003-03-01 (a Saturday); the nearest
+    # Sunday is 2003-03-02, 52 weeks back.
+    assert back[0].tolist() == [52]
+
+
 def test_vectorised_equals_one_series_at_a_time() -> None:
     _, counts = read_input("ha")
     together = farrington_flexible(counts[:4], FarringtonControl(limit54=(1, 4)))
@@ -106,10 +146,20 @@ def test_an_outbreak_week_alarms() -> None:
     assert result.alarm[0, 0] and result.upperbound[0, 0] < 60
 
 
+def test_dates_must_be_weekly() -> None:
+    from datetime import date, timedelta
+
+    days = [date(2020, 1, 1) + timedelta(days=i) for i in range(300)]
+    with pytest.raises(CountsError, match="7 days apart"):
+        farrington_flexible(np.ones(300), dates=days)
+    with pytest.raises(CountsError, match="weekly series only"):
+        farrington_flexible(np.ones(300), FarringtonControl(freq=12, w=1, b=1), dates=days)
+
+
 @pytest.mark.parametrize(("counts", "options", "range_start", "message"), [
     (np.r_[np.ones(299), np.nan], {}, None, "missing count"),
     (np.r_[np.ones(299), -1.0], {}, None, "negative count"),
-    (np.ones(263), {}, None, "has 263, the method needs 263"),
+    (np.ones(263), {}, None, "has 263 weeks; .* first week evaluated is 264"),
     (np.ones(300), {}, 100, "range start 100 is too early"),
     (np.ones(300), {"b": 0}, None, "b \\(years back\\)"),
     (np.ones(300), {"w": -1}, None, "w \\(half-window\\)"),
@@ -119,6 +169,7 @@ def test_an_outbreak_week_alarms() -> None:
     (np.ones(300), {"threshold_method": "exact"}, None, "threshold_method"),
     (np.ones(300), {"powertrans": "1/3"}, None, "powertrans"),
     (np.ones(300), {"past_weeks_not_included": -2}, None, "past_weeks_not_included"),
+    (np.ones(300), {}, 262, "range start 262 is too early"),
 ])
 def test_bad_input(counts: Any, options: dict[str, Any], range_start: int | None,
                    message: str) -> None:

@@ -34,14 +34,18 @@ pThresholdTrend 0.05, limit54 (5, 4), powertrans "2/3", noPeriods 1, pastWeeksNo
 thresholdMethod "delta", populationOffset FALSE. Noufaily et al. recommend noPeriods = 10,
 pastWeeksNotIncluded = 26 and "nbPlugin"; pass those for their method.
 
-Differences from R, by design (docs/decisions/0930-farrington-flexible.md): time steps are
-integers (R's ``epochAsDate = FALSE``: the reference weeks are exactly freq steps apart);
-``populationOffset`` is not offered; the first evaluated week must have a full window before
-its oldest reference week (R's default range does); missing counts are refused rather than
-dropped from the fit.
+Time: without dates the reference weeks lie exactly freq steps back (R's sts with
+``epochAsDate = FALSE``); with weekly ``dates`` they are found by calendar year as R does for a
+dated sts (``epochAsDate = TRUE``), 52 or 53 weeks a year. A window reaching one week before
+the series is cut as R cuts it.
 
-All series and all evaluated weeks are fitted at once: the design is the same for every
-(series, week), so the IRLS of shouwang.epi.farrington_glm runs on a (problems × rows) matrix.
+Differences from R, by design (docs/decisions/0930-farrington-flexible.md): ``populationOffset``
+is not offered; missing counts are refused rather than dropped from the fit; dates are for
+weekly series only.
+
+All series and all evaluated weeks are fitted at once: weeks whose reference weeks lie equally
+far back share one design (with integer steps, all of them), so the IRLS of
+shouwang.epi.farrington_glm runs on a (problems × rows) matrix.
 
 References
 ----------
@@ -54,7 +58,11 @@ doi:10.1002/sim.5595
 
 from __future__ import annotations
 
+import calendar
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Literal
 
 import numpy as np
@@ -157,27 +165,39 @@ class FarringtonResult:
         return self.fitted
 
 
-def farrington_design(control: FarringtonControl) -> tuple[NDArray[np.intp], LevelDesign, int]:
-    """The rows of every fit, as R's ``blocks``: offsets from week k, their levels, target level.
+def farrington_design(control: FarringtonControl, back: Sequence[int] | None = None,
+                      first_offset: int | None = None
+                      ) -> tuple[NDArray[np.intp], LevelDesign, int]:
+    """The rows of a fit, as R's ``blocks``: offsets from week k, their levels, target level.
 
-    Returns (offsets, design, target) where design.time = offsets (so week k is time 0).
+    ``back`` lists how many weeks before k the b reference weeks lie (default i·freq); rows
+    before ``first_offset`` (the series' first week, when a window reaches past it) are left
+    out as R does. Returns (offsets, design, target) with design.time = offsets (k is time 0).
     """
-    b, w, p, freq = control.b, control.w, control.no_periods, control.freq
-    span = b * freq + w + 1
+    w, p = control.w, control.no_periods
+    back = [i * control.freq for i in range(1, control.b + 1)] if back is None else list(back)
+    span = back[-1] + w + 1
     factors = np.full(span, np.nan)   # index i ↔ offset i − (span − 1)
     now = span - 1
     factors[now - w:now + 1] = p
-    for i in range(1, b + 1):
-        ref = now - i * freq
+    later = now
+    for weeks_back in back:
+        ref = now - weeks_back
         factors[ref - w:ref + w + 1] = p
         if p != 1:
-            period = freq - 2 * w - 1
+            period = later - 2 * w - 1 - ref
+            if period < p - 1:
+                raise CountsError(f"no_periods = {p} is too big: only {period} weeks lie between "
+                                  "two reference windows (R: 'Number of factors too big')")
             lengths = np.full(p - 1, period // (p - 1))
             lengths[:period % (p - 1)] += 1
             edges = ref + w + 1 + np.concatenate([[0], np.cumsum(lengths)])
             for j in range(p - 1):
                 factors[edges[j]:edges[j + 1]] = j + 1
+        later = ref
     factors[max(0, now - control.excluded):now + 1] = np.nan
+    if first_offset is not None:
+        factors[:max(0, first_offset + now)] = np.nan
     rows = np.flatnonzero(~np.isnan(factors))
     levels, level_index = np.unique(factors[rows], return_inverse=True)
     if p not in levels:
@@ -189,9 +209,41 @@ def farrington_design(control: FarringtonControl) -> tuple[NDArray[np.intp], Lev
     return offsets.astype(np.intp), design, int(np.flatnonzero(levels == p)[0])
 
 
+def _years_back(day: date, years: int) -> date:
+    """R's seq(day, by = "-1 year"): the same day of the month; 29 February → 1 March."""
+    year = day.year - years
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
+        return date(year, 3, 1)
+    return day.replace(year=year)
+
+
+def reference_weeks_back(control: FarringtonControl, weeks: NDArray[np.int64],
+                         dates: Sequence[date] | None) -> NDArray[np.int64]:
+    """Weeks between each evaluated week k and its b reference weeks, shape (len(weeks), b).
+
+    Without dates (R's epochAsDate = FALSE) exactly i·freq. With weekly dates (epochAsDate =
+    TRUE) as R's algo.farrington.referencetimepoints: the same date i years earlier, moved to
+    the nearest day of k's weekday — 52 or 53 weeks a year, so 260 or 261 for five years.
+    """
+    b = control.b
+    if dates is None:
+        return np.tile(np.arange(1, b + 1) * control.freq, (weeks.size, 1))
+    out = np.empty((weeks.size, b), dtype=np.int64)
+    for row, k in enumerate(weeks):
+        day = dates[k - 1]
+        for i in range(1, b + 1):
+            ref = _years_back(day, i)
+            shift = (ref.isoweekday() % 7) - (day.isoweekday() % 7)   # R's %w difference
+            a = ref - timedelta(days=shift)
+            other = a + timedelta(days=-7 if a > ref else 7)
+            chosen = other if abs((a - ref).days) > abs((other - ref).days) else a
+            out[row, i - 1] = (day - chosen).days // 7
+    return out
+
+
 def farrington_flexible(counts: ArrayLike, control: FarringtonControl | None = None, *,
-                        range_start: int | None = None, range_end: int | None = None
-                        ) -> FarringtonResult:
+                        range_start: int | None = None, range_end: int | None = None,
+                        dates: Sequence[date] | None = None) -> FarringtonResult:
     """Farrington flexible for every series and every week of the range at once.
 
     Parameters
@@ -202,43 +254,84 @@ def farrington_flexible(counts: ArrayLike, control: FarringtonControl | None = N
         The options (R's defaults when omitted).
     range_start, range_end : int, optional
         1-based inclusive weeks to evaluate; default from freq·b + w + 1 (R's) to the last.
+    dates : sequence of dates, optional
+        The date of every week (7 days apart): reference weeks are then found by calendar
+        year as R does for an sts with ``epochAsDate = TRUE``; needs freq = 52.
     """
     control = control or FarringtonControl()
     x = count_matrix(counts)
+    if dates is not None:
+        dates = list(dates)
+        if control.freq != 52:
+            raise CountsError("dates are supported for weekly series only (freq = 52)")
+        if len(dates) != x.shape[1]:
+            raise CountsError(f"{len(dates)} dates for {x.shape[1]} weeks")
+        if any((b - a).days != 7 for a, b in itertools.pairwise(dates)):
+            raise CountsError("dates must be consecutive weeks, 7 days apart")
     first = control.first_week
-    start, end = resolve_range(x.shape[1], first, range_start, range_end, first_allowed=first)
-    offsets, design, target = farrington_design(control)
+    if range_start is None and x.shape[1] < first:
+        raise CountsError(
+            f"too few time steps: the series has {x.shape[1]} weeks; with b = {control.b}, "
+            f"w = {control.w} and freq = {control.freq} the first week evaluated is {first}")
+    start, end = resolve_range(x.shape[1], first, range_start, range_end,
+                               first_allowed=min(first, control.freq * control.b + 1))
     weeks = np.arange(start, end + 1)
+    back = reference_weeks_back(control, weeks, dates)
+    oldest = weeks - back[:, -1]
+    too_early = (oldest < 1) | (oldest - control.w < 0)
+    if too_early.any():
+        k = int(weeks[np.flatnonzero(too_early)[0]])
+        raise CountsError(f"range start {start} is too early: week {k}'s oldest reference week "
+                          f"and its window reach before the first week (R: 'Some reference "
+                          "time points did not exist; decrease 'b' or postpone 'range'')")
     n_series, n_weeks = x.shape[0], weeks.size
-    # Every (series, week) problem's response rows: x[s, k − 1 + offsets].
-    columns = (weeks - 1)[:, None] + offsets[None, :]
-    y_now = x[:, weeks - 1].reshape(-1)
+    y_now = x[:, weeks - 1]
     recent = np.zeros((n_series, n_weeks))
     for i in range(int(control.limit54[1])):
         recent += x[:, weeks - 1 - i]
-    out = {name: np.full(n_series * n_weeks, np.nan)
+    out = {name: np.full((n_series, n_weeks), np.nan)
            for name in ("expected", "upperbound", "score", "pvalue", "trend_coef", "phi", "mu0",
                         "trend", "fitted", "alarm")}
+    # Weeks whose reference weeks lie equally far back (and equally cut by the series' start)
+    # share one design; with integer time steps that is every week.
+    truncated = np.where(oldest - control.w == 0, 1, 0)
+    keys = np.column_stack([back, truncated])
+    _, group_of = np.unique(keys, axis=0, return_inverse=True)
+    for group in range(int(group_of.max()) + 1):
+        members = np.flatnonzero(group_of.reshape(-1) == group)
+        k0 = int(weeks[members[0]])
+        offsets, design, target = farrington_design(
+            control, back[members[0]], first_offset=1 - k0 if truncated[members[0]] else None)
+        _evaluate_group(x, weeks[members], offsets, design, target, y_now[:, members],
+                        recent[:, members], control, out, members)
+    fitted = out["fitted"] == 1
+    return FarringtonResult(
+        t=weeks.astype(np.int64), observed=y_now, expected=out["expected"],
+        upperbound=out["upperbound"], alarm=out["alarm"] == 1, score=out["score"],
+        pvalue=out["pvalue"], trend=out["trend"] == 1, trend_coef=out["trend_coef"],
+        phi=out["phi"], mu0=out["mu0"], fitted=fitted)
+
+
+def _evaluate_group(x: FloatArray, weeks: NDArray[np.int64], offsets: NDArray[np.intp],
+                    design: LevelDesign, target: int, y_now: FloatArray, recent: FloatArray,
+                    control: FarringtonControl, out: dict[str, FloatArray],
+                    members: NDArray[np.intp]) -> None:
+    """Evaluate every (series, week) of one design in cache-sized chunks, into out[:, members]."""
+    n_series, n_weeks = y_now.shape
+    columns = (weeks - 1)[:, None] + offsets[None, :]
     chunk = max(64, _CELLS_PER_CHUNK // offsets.size)
     flat_x = x.reshape(-1)
+    flat_now, flat_recent = y_now.reshape(-1), recent.reshape(-1)
+    part_out = {name: np.full(n_series * n_weeks, np.nan) for name in out}
     for lo in range(0, n_series * n_weeks, chunk):
-        rows = slice(lo, min(lo + chunk, n_series * n_weeks))
-        problem = np.arange(rows.start, rows.stop)
+        problem = np.arange(lo, min(lo + chunk, n_series * n_weeks))
         series, week = np.divmod(problem, n_weeks)
         y = flat_x[(series * x.shape[1])[:, None] + columns[week]]
-        part = _evaluate(design, target, y, y_now[rows], recent.reshape(-1)[rows], control)
+        part = _evaluate(design, target, y, flat_now[problem], flat_recent[problem], control)
         for name, values in part.items():
-            out[name][rows] = values
-
-    def shaped(name: str) -> FloatArray:
-        return out[name].reshape(n_series, n_weeks)
-
-    fitted = shaped("fitted") == 1
-    return FarringtonResult(
-        t=weeks.astype(np.int64), observed=x[:, weeks - 1], expected=shaped("expected"),
-        upperbound=shaped("upperbound"), alarm=shaped("alarm") == 1, score=shaped("score"),
-        pvalue=shaped("pvalue"), trend=shaped("trend") == 1, trend_coef=shaped("trend_coef"),
-        phi=shaped("phi"), mu0=shaped("mu0"), fitted=fitted)
+            part_out[name][problem] = values
+    for name, values in part_out.items():
+        out[name][:, members] = values.reshape(n_series, n_weeks)
 
 
 def _anscombe_weights(y23: FloatArray, fit: LevelFit, phi: FloatArray,

@@ -36,7 +36,7 @@ def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     for option in ("--b", "--w", "--no-periods", "--past-weeks-not-included",
                    "--threshold-method", "--alpha", "--powertrans", "--reweight",
                    "--weights-threshold", "--trend", "--p-threshold-trend", "--limit54",
-                   "--freq", "--range-start", "--range-end"):
+                   "--freq", "--range-start", "--range-end", "--ignore-dates"):
         assert option in text
 
 
@@ -94,6 +94,22 @@ def test_bad_flag_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         _run("farrington", str(HERE / "input_agona.csv"), "--trend", "maybe")
     assert "not TRUE or FALSE" in capsys.readouterr().err
+
+
+def test_dated_weeks_match_r_epoch_as_date(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    _run("farrington", str(HERE / "input_newportdated.csv"), "--no-periods", "10",
+         "--past-weeks-not-included", "26", "--threshold-method", "nbPlugin", "-o", str(out))
+    rows = _read(out)
+    ref = read_output("farrington_newportdated_noufaily")
+    assert rows[0]["t"] == "2006-01-16"
+    np.testing.assert_allclose(_floats(rows, "upperbound"), ref["upperbound"][0], rtol=1e-6)
+    assert [r["alarm"] == "TRUE" for r in rows] == list(ref["alarm"][0] == 1)
+    # --ignore-dates is R's epochAsDate = FALSE: the other fixture.
+    _run("farrington", str(HERE / "input_newportdated.csv"), "--ignore-dates", "-o", str(out))
+    np.testing.assert_allclose(_floats(_read(out), "upperbound"),
+                               read_output("farrington_newport_default")["upperbound"][0],
+                               rtol=1e-6)
 
 
 def test_weekly_dates(tmp_path: Path) -> None:

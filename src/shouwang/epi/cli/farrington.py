@@ -1,6 +1,8 @@
 """`shouwang epi farrington`: Farrington flexible on each weekly count column, as R's
-surveillance::farringtonFlexible (time steps are weeks; the reference weeks lie exactly
---freq steps apart, R's epochAsDate = FALSE)."""
+surveillance::farringtonFlexible. With ISO dates in the time column (weekly, 7 days apart) the
+reference weeks are found by calendar year, as R does for a dated sts (epochAsDate = TRUE);
+with integer time steps, or --ignore-dates, they lie exactly --freq rows back
+(epochAsDate = FALSE)."""
 
 from __future__ import annotations
 
@@ -59,6 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar=("CASES", "WEEKS"),
                         help="no upperbound/alarm unless ≥ CASES cases in the last WEEKS weeks")
     parser.add_argument("--freq", type=int, default=d.freq, help="time steps a year")
+    parser.add_argument("--ignore-dates", action="store_true",
+                        help="treat dated rows as plain time steps: reference weeks exactly "
+                             "--freq rows back (R's epochAsDate = FALSE)")
     parser.add_argument("--range-start", type=int, default=None,
                         help="first week to evaluate, 1-based row number (default: "
                              "freq·b + w + 1, R's default)")
@@ -67,7 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    table = read_regular(args, step_days=7 if args.freq == 52 else None)
+    table = read_regular(args, step_days=None if args.ignore_dates else 7)
+    dates = None if args.ignore_dates else table.dates
     cases, weeks = args.limit54
     try:
         if int(weeks) != weeks:
@@ -79,7 +85,7 @@ def run(args: argparse.Namespace) -> None:
             past_weeks_not_included=args.past_weeks_not_included,
             threshold_method=args.threshold_method, freq=args.freq)
         result = farrington_flexible(table.counts, control, range_start=args.range_start,
-                                     range_end=args.range_end)
+                                     range_end=args.range_end, dates=dates)
     except CountsError as error:
         raise EpiInputError(f"{args.input}: {error}") from error
     several = len(table.names) > 1

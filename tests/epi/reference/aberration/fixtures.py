@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +28,19 @@ def read_output(name: str) -> dict[str, NDArray[np.float64]]:
     series = list(dict.fromkeys(row["series"] for row in rows))
     out: dict[str, NDArray[np.float64]] = {}
     for column in rows[0]:
-        if column == "series":
+        if column in {"series", "date"}:
             continue
         values = [{"NA": np.nan, "TRUE": 1.0, "FALSE": 0.0}.get(r[column]) for r in rows]
         flat = np.array([float(r[column]) if v is None else v for r, v in zip(rows, values,
                                                                               strict=True)])
         out[column] = flat.reshape(len(series), -1)
     return out
+
+
+def read_dates(name: str) -> list[date]:
+    """The date column of input_<name>.csv."""
+    with (HERE / f"input_{name}.csv").open(newline="") as handle:
+        return [date.fromisoformat(row["date"]) for row in csv.DictReader(handle)]
 
 
 def cases(prefix: str) -> list[str]:

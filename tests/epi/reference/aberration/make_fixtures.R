@@ -161,4 +161,37 @@ farr_case(newport, "newport_noufaily",
           list(b = 3, noPeriods = 10, pastWeeksNotIncluded = 26, thresholdMethod = "nbPlugin"))
 farr_case(newport, "newport_b3_limit", list(b = 3, limit54 = c(0, 4), alpha = 0.01))
 farr_case(ha, "ha_default", list(limit54 = c(1, 4)))
+# Dated weekly series (epochAsDate = TRUE): R finds each reference week by calendar year,
+# 52 or 53 weeks back. stsNewport is dated as shipped; salmonella.agona gets Mondays from 1990.
+farr_dated <- function(s, case, control) {
+  res <- farringtonFlexible(s, control = control)
+  ctl <- res@control
+  rng <- if (is.null(control$range)) {
+    b <- if (is.null(control$b)) 5 else control$b
+    w <- if (is.null(control$w)) 3 else control$w
+    (52 * b + w + 1):nrow(s)
+  } else control$range
+  write_table(data.frame(series = colnames(s)[1], t = rng, date = as.character(epoch(s)[rng]),
+                         observed = observed(s)[rng, 1], expected = ctl$expected[, 1],
+                         upperbound = upperbound(res)[, 1], alarm = alarms(res)[, 1],
+                         score = ctl$score[, 1], pvalue = ctl$pvalue[, 1],
+                         trend = ctl$trend[, 1], trendVector = ctl$trendVector[, 1],
+                         phi = ctl$phiVector[, 1], mu0 = ctl$mu0Vector[, 1],
+                         stringsAsFactors = FALSE),
+              sprintf("farrington_%s.csv", case))
+}
+write.csv(data.frame(date = as.character(epoch(stsNewport)), newport = observed(stsNewport)[, 1]),
+          "input_newportdated.csv", row.names = FALSE, quote = FALSE)
+agona_dates <- as.Date("1990-01-01") + 7 * (seq_len(nrow(agona)) - 1)
+write.csv(data.frame(date = as.character(agona_dates), agona = agona[, 1]),
+          "input_agonadated.csv", row.names = FALSE, quote = FALSE)
+newport_dated <- stsNewport; colnames(newport_dated@observed) <- "newport"
+agona_dated <- sts(observed = agona, epoch = as.numeric(agona_dates), epochAsDate = TRUE,
+                   frequency = 52)
+farr_dated(newport_dated, "newportdated_default", list())
+farr_dated(newport_dated, "newportdated_noufaily",
+           list(noPeriods = 10, pastWeeksNotIncluded = 26, thresholdMethod = "nbPlugin"))
+farr_dated(agona_dated, "agonadated_example1",
+           list(range = 282:312, noPeriods = 1, b = 4, w = 3, weightsThreshold = 1,
+                pastWeeksNotIncluded = 3, pThresholdTrend = 0.05, alpha = 0.1))
 writeLines(capture.output(sessionInfo()), "sessionInfo.txt")
