@@ -213,6 +213,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 EMAIL_BACKEND = os.environ.get(
     "SHOUWANG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+# Alert notifications (warning/services/notify.py): every one is an in-app Notification; these
+# backends (dotted paths, comma-separated) send it on too. Available: ...notify.ConsoleBackend
+# (stdout + log, the default), ...notify.EmailBackend (send_mail through EMAIL_BACKEND),
+# ...notify.LoggingSmsBackend (the SMS seam: logs only). Alerts still new or under verification
+# this many hours after they were raised (or last escalated) are escalated one level up.
+SHOUWANG_NOTIFY_BACKENDS = [
+    p.strip() for p in os.environ.get(
+        "SHOUWANG_NOTIFY_BACKENDS", "shouwang.warning.services.notify.ConsoleBackend"
+    ).split(",") if p.strip()
+]
+SHOUWANG_ALERT_VERIFY_HOURS = float(os.environ.get("SHOUWANG_ALERT_VERIFY_HOURS", "24"))
 
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

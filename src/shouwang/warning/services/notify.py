@@ -1,0 +1,300 @@
+"""Telling people about alerts: one in-app `Notification` per recipient, and the same message
+through every configured channel backend (console by default; email; an SMS seam).
+
+    notify_alert(alert, kind, actor=None) -> list[Notification]
+
+`kind` is one of KINDS. Who is told:
+
+- ``new_alert``: the active county officers of the alert's county (their division is the alert's
+  division or its county, ``division_code[:6]``); if there are none, the officers of the parent
+  prefecture, then of the province, then national officers.
+- ``assigned``: the assignee.
+- ``escalated``: the officers one level above the county: the prefecture at the first escalation,
+  the province from the second on (further up when a level has nobody).
+- ``status``: the assignee and whoever assigned it (the actor of the latest assignment), but
+  never the `actor` who made the change.
+
+Idempotent: an alert's ``new_alert`` goes out once (a re-run of the night that updates the
+numbers does not announce it again); any other kind once per alert version — a second call for
+the same (alert, kind, version) returns [] and writes nothing. The rows are written in the
+caller's transaction (the alert row is locked while deciding); the channel backends run only
+after commit, and `channels` then records where the message went.
+
+Backends are listed by dotted path in settings.SHOUWANG_NOTIFY_BACKENDS. A backend is any class
+with a `name` and `send(user, subject, body) -> bool` (see `NotificationBackend`). Decision:
+docs/decisions/0970-alert-workflow.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol, TextIO, runtime_checkable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from shouwang.accounts.roles import Role
+from shouwang.warning.models import Alert, AlertHistory, Method, Notification
+
+if TYPE_CHECKING:
+    from shouwang.accounts.models import User
+
+logger = logging.getLogger("shouwang.notify")
+
+NEW_ALERT = "new_alert"
+ASSIGNED = "assigned"
+ESCALATED = "escalated"
+STATUS = "status"
+KINDS = frozenset({NEW_ALERT, ASSIGNED, ESCALATED, STATUS})
+
+DEFAULT_BACKENDS = ("shouwang.warning.services.notify.ConsoleBackend",)
+# The in-app channel: every notification is one; the backends add theirs to `channels`.
+APP_CHANNEL = "app"
+
+
+# --- channel backends -----------------------------------------------------------------------------
+
+
+@runtime_checkable
+class NotificationBackend(Protocol):
+    """One delivery channel. `send` returns whether the message was handed over."""
+
+    name: str
+
+    def send(self, user: User, subject: str, body: str) -> bool: ...
+
+
+class ConsoleBackend:
+    """Writes each message to stdout and to the `shouwang.notify` logger: the default, so that a
+    development machine or a demo shows what would have gone out."""
+
+    name = "console"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def send(self, user: User, subject: str, body: str) -> bool:
+        out = self.stream if self.stream is not None else sys.stdout
+        text = f"[notify] to={user.username} subject={subject}\n{body}\n"
+        out.write(text)
+        logger.info("notification to %s: %s", user.username, subject)
+        return True
+
+
+class EmailBackend:
+    """Sends through Django's `send_mail` (settings.EMAIL_BACKEND decides how). Users without an
+    email address are skipped (False)."""
+
+    name = "email"
+
+    def send(self, user: User, subject: str, body: str) -> bool:
+        if not user.email:
+            return False
+        sent = send_mail(subject, body, None, [user.email], fail_silently=False)
+        return bool(sent)
+
+
+class LoggingSmsBackend:
+    """The SMS seam: logs what an SMS gateway would be given and sends nothing. A real gateway is
+    a class with the same `name = "sms"` and `send()`, listed in SHOUWANG_NOTIFY_BACKENDS in place
+    of this one. Returns True when it logged a message (the hand-over this seam stands for)."""
+
+    name = "sms"
+
+    def send(self, user: User, subject: str, body: str) -> bool:
+        logger.warning("SMS (logging backend, nothing sent) to user %s: %s", user.username, subject)
+        return True
+
+
+def notify_backends() -> list[NotificationBackend]:
+    """The configured backends, instantiated (a fresh list per call: no module state)."""
+    paths: Sequence[str] = getattr(settings, "SHOUWANG_NOTIFY_BACKENDS", DEFAULT_BACKENDS)
+    backends: list[NotificationBackend] = []
+    for path in paths:
+        cls = import_string(path)
+        backend = cls()
+        if not isinstance(backend, NotificationBackend):
+            raise TypeError(f"{path} is not a notification backend (needs name and send())")
+        backends.append(backend)
+    return backends
+
+
+def _deliver(notification_ids: list[int]) -> None:
+    """After commit: send every notification through every backend; record the channels."""
+    backends = notify_backends()
+    rows = Notification.objects.select_related("user").filter(pk__in=notification_ids)
+    for note in rows:
+        channels = [APP_CHANNEL]
+        for backend in backends:
+            try:
+                ok = backend.send(note.user, note.subject, note.body)
+            except Exception:  # a channel failing must not lose the others or the in-app row
+                logger.exception("notification %s: backend %s failed", note.pk, backend.name)
+                ok = False
+            if ok:
+                channels.append(backend.name)
+        Notification.objects.filter(pk=note.pk).update(channels=channels)
+
+
+# --- recipients -----------------------------------------------------------------------------------
+
+
+def _officers(role: str, codes: Iterable[str]) -> list[User]:
+    from shouwang.accounts.models import User
+
+    return list(User.objects.filter(is_active=True, role=role, division_id__in=list(codes))
+                .order_by("id"))
+
+
+def _ladder(code: str) -> list[tuple[str, list[str]]]:
+    """(role, division codes) from the county up to the nation for a division code."""
+    county = code[:6]
+    return [
+        (Role.COUNTY_OFFICER, sorted({code, county})),
+        (Role.CITY_OFFICER, [code[:4] + "00"]),
+        (Role.PROVINCIAL_OFFICER, [code[:2] + "0000"]),
+        (Role.NATIONAL_OFFICER, ["000000"]),
+    ]
+
+
+def _first_officers(code: str, start: int) -> list[User]:
+    for role, codes in _ladder(code)[start:]:
+        found = _officers(role, codes)
+        if found:
+            return found
+    return []
+
+
+def recipients(alert: Alert, kind: str, actor: User | None = None) -> list[User]:
+    """Who is told about `kind` for `alert` (see the module docstring)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}; expected one of {sorted(KINDS)}")
+    people: list[User]
+    if kind == NEW_ALERT:
+        people = _first_officers(alert.division_code, 0)
+    elif kind == ASSIGNED:
+        people = [alert.assigned_to] if alert.assigned_to is not None else []
+    elif kind == ESCALATED:
+        people = _first_officers(alert.division_code, 1 if alert.escalation_level <= 1 else 2)
+    else:
+        people = [alert.assigned_to] if alert.assigned_to is not None else []
+        last_assign = (AlertHistory.objects.filter(alert=alert, kind="assign")
+                       .exclude(actor=None).select_related("actor").order_by("-version").first())
+        if last_assign is not None and last_assign.actor is not None:
+            people.append(last_assign.actor)
+    seen: set[int] = set()
+    out: list[User] = []
+    for person in people:
+        if person.pk in seen or not person.is_active:
+            continue
+        if actor is not None and person.pk == actor.pk:
+            continue
+        seen.add(person.pk)
+        out.append(person)
+    return out
+
+
+# --- message --------------------------------------------------------------------------------------
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+
+
+def alert_reason_text(alert: Alert) -> str:
+    """The alert's plain-language reason (shouwang.warning.reasons when present), in the active
+    language; otherwise the method and its numbers."""
+    try:
+        reasons = importlib.import_module("shouwang.warning.reasons")
+    except ImportError:
+        reasons = None
+    explain = getattr(reasons, "alert_reason", None) if reasons is not None else None
+    if explain is not None:
+        return str(explain(alert))
+    return _("%(method)s：观察值 %(observed)s，期望值 %(expected)s，阈值 %(threshold)s") % {
+        "method": Method(alert.method).label if alert.method in Method.values else alert.method,
+        "observed": _number(alert.observed), "expected": _number(alert.expected),
+        "threshold": _number(alert.threshold)}
+
+
+def _division_name(code: str) -> str:
+    from shouwang.geo.models import Division
+
+    division = Division.objects.filter(code=code).only("name", "name_en").first()
+    if division is None:
+        return code
+    if translation.get_language() == "en":
+        return f"{division.name_en or division.name} ({code})"
+    return f"{division.name}（{code}）"
+
+
+def message(alert: Alert, kind: str) -> tuple[str, str]:
+    """(subject, body) in the active language."""
+    facts = {"disease": alert.disease.name if translation.get_language() != "en"
+             else (alert.disease.name_en or alert.disease.name),
+             "place": _division_name(alert.division_code), "day": alert.day.isoformat(),
+             "id": alert.pk}
+    if kind == NEW_ALERT:
+        subject = _("新预警 #%(id)s：%(place)s %(disease)s（%(day)s）") % facts
+    elif kind == ASSIGNED:
+        subject = _("预警 #%(id)s 已分派给您核实：%(place)s %(disease)s") % facts
+    elif kind == ESCALATED:
+        subject = _("预警 #%(id)s 超时未核实，已升级：%(place)s %(disease)s") % facts
+    else:
+        subject = _("预警 #%(id)s 状态变为“%(status)s”：%(place)s %(disease)s") % {
+            **facts, "status": alert.get_status_display()}
+    lines = [alert_reason_text(alert)]
+    if kind == ESCALATED:
+        lines.append(_("第 %(n)s 次升级；核实时限：%(due)s") % {
+            "n": alert.escalation_level,
+            "due": alert.verify_due_at.strftime("%Y-%m-%d %H:%M %Z")})
+    lines.append(_("请在“预警处置”中查看：/warning/alerts/%(id)s/") % facts)
+    return subject[:255], "\n".join(lines)
+
+
+# --- the entry point ------------------------------------------------------------------------------
+
+
+def _already_notified(alert: Alert, kind: str) -> bool:
+    sent = Notification.objects.filter(alert=alert, kind=kind)
+    if kind == NEW_ALERT:
+        return sent.exists()
+    # Once per version: a notification of this kind made since the alert reached this version.
+    reached = (AlertHistory.objects.filter(alert=alert, version=alert.version)
+               .values_list("changed_at", flat=True).first())
+    since = reached or alert.updated_at
+    return sent.filter(created_at__gte=since).exists()
+
+
+def notify_alert(alert: Alert, kind: str, *, actor: User | None = None) -> list[Notification]:
+    """Notify the people `kind` concerns about `alert`; the Notification rows written ([] when
+    this (alert, kind, version) was already notified or nobody is concerned)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}; expected one of {sorted(KINDS)}")
+    with transaction.atomic():
+        # Locking the alert serialises two notifiers of the same alert (a no-op on SQLite,
+        # where writers are serialised anyway).
+        locked = (Alert.objects.select_for_update().select_related("disease", "assigned_to")
+                  .filter(pk=alert.pk).first())
+        if locked is None or _already_notified(locked, kind):
+            return []
+        made: list[Notification] = []
+        for user in recipients(locked, kind, actor=actor):
+            with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+                subject, body = message(locked, kind)
+            made.append(Notification.objects.create(
+                user=user, alert=locked, kind=kind, subject=subject, body=body,
+                channels=[APP_CHANNEL]))
+        if made:
+            ids = [n.pk for n in made]
+            transaction.on_commit(lambda: _deliver(ids))
+    return made

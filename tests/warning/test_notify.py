@@ -1,0 +1,176 @@
+"""Who an alert notification goes to, what it says, through which channels, and only once."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from shouwang.accounts.roles import Role
+from shouwang.warning.models import AlertHistory, Notification
+from shouwang.warning.services import notify
+from shouwang.warning.services.notify import (
+    ConsoleBackend,
+    EmailBackend,
+    LoggingSmsBackend,
+    NotificationBackend,
+    notify_alert,
+)
+from tests.warning.factories import make_alert
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officers(make_user: Any) -> dict[str, Any]:
+    return {
+        "wuchang": make_user(Role.COUNTY_OFFICER, "420106", username="wuchang"),
+        "wuchang2": make_user(Role.COUNTY_OFFICER, "420106", username="wuchang2"),
+        "hongshan": make_user(Role.COUNTY_OFFICER, "420111", username="hongshan"),
+        "wuhan": make_user(Role.CITY_OFFICER, "420100", username="wuhan"),
+        "hubei": make_user(Role.PROVINCIAL_OFFICER, "420000", username="hubei"),
+        "lab": make_user(Role.LABORATORY, "420106", username="lab"),
+    }
+
+
+def _users(notes: list[Notification]) -> set[str]:
+    return {n.user.username for n in notes}
+
+
+def test_new_alert_goes_to_the_county_officers(officers: dict[str, Any]) -> None:
+    notes = notify_alert(make_alert("420106"), "new_alert")
+    assert _users(notes) == {"wuchang", "wuchang2"}
+    assert all(n.kind == "new_alert" and n.channels for n in notes)
+
+
+def test_new_alert_of_a_township_goes_to_its_county(officers: dict[str, Any]) -> None:
+    notes = notify_alert(make_alert("420111001"), "new_alert")
+    assert _users(notes) == {"hongshan"}
+
+
+def test_new_alert_falls_back_to_the_prefecture(officers: dict[str, Any]) -> None:
+    officers["hongshan"].is_active = False
+    officers["hongshan"].save()
+    notes = notify_alert(make_alert("420111"), "new_alert")
+    assert _users(notes) == {"wuhan"}
+
+
+def test_inactive_and_other_roles_are_not_told(officers: dict[str, Any]) -> None:
+    officers["wuchang2"].is_active = False
+    officers["wuchang2"].save()
+    notes = notify_alert(make_alert("420106"), "new_alert")
+    assert _users(notes) == {"wuchang"}
+
+
+def test_new_alert_is_announced_once(officers: dict[str, Any]) -> None:
+    alert = make_alert("420106")
+    assert len(notify_alert(alert, "new_alert")) == 2
+    alert.version = 2  # a re-run updated the numbers
+    alert.save()
+    assert notify_alert(alert, "new_alert") == []
+    assert Notification.objects.count() == 2
+
+
+def test_same_kind_and_version_notifies_once_a_new_version_again(
+        officers: dict[str, Any]) -> None:
+    alert = make_alert("420106", assigned_to=officers["wuchang"])
+    assert _users(notify_alert(alert, "assigned")) == {"wuchang"}
+    assert notify_alert(alert, "assigned") == []
+    alert.version = 2
+    alert.save()
+    AlertHistory.objects.create(alert=alert, version=2, kind="assign", actor=officers["wuhan"])
+    assert _users(notify_alert(alert, "assigned")) == {"wuchang"}
+    assert Notification.objects.filter(kind="assigned").count() == 2
+
+
+def test_escalation_goes_one_level_up_then_two(officers: dict[str, Any]) -> None:
+    alert = make_alert("420106", escalation_level=1)
+    assert _users(notify_alert(alert, "escalated")) == {"wuhan"}
+    alert.escalation_level = 2
+    alert.version = 2
+    alert.save()
+    AlertHistory.objects.create(alert=alert, version=2, kind="escalate")
+    assert _users(notify_alert(alert, "escalated")) == {"hubei"}
+
+
+def test_status_goes_to_assignee_and_assigner_not_the_actor(officers: dict[str, Any]) -> None:
+    alert = make_alert("420106", assigned_to=officers["wuchang"], version=2)
+    AlertHistory.objects.create(alert=alert, version=2, kind="assign", actor=officers["wuhan"])
+    notes = notify_alert(alert, "status", actor=officers["wuchang"])
+    assert _users(notes) == {"wuhan"}
+
+
+def test_unknown_kind_is_refused(officers: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="kind"):
+        notify_alert(make_alert(), "bogus")
+
+
+def test_message_is_chinese_with_the_numbers(officers: dict[str, Any]) -> None:
+    note = notify_alert(make_alert("420106"), "new_alert")[0]
+    assert "新预警" in note.subject and "武昌区" in note.subject
+    assert "17" in note.body and "4.20" in note.body
+
+
+def test_english_reader_gets_english(officers: dict[str, Any]) -> None:
+    user = officers["wuchang"]
+    user.preferred_language = "en"
+    user.save()
+    notes = {n.user.username: n for n in notify_alert(make_alert("420106"), "new_alert")}
+    assert notes["wuchang"].subject.startswith("New alert")
+    assert "新预警" in notes["wuchang2"].subject
+
+
+def test_backends_after_commit_record_channels(
+        officers: dict[str, Any], settings: Any, django_capture_on_commit_callbacks: Any,
+        caplog: Any) -> None:
+    settings.SHOUWANG_NOTIFY_BACKENDS = [
+        "shouwang.warning.services.notify.EmailBackend",
+        "shouwang.warning.services.notify.LoggingSmsBackend",
+    ]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    officers["wuchang"].email = "wuchang@example.org"
+    officers["wuchang"].save()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notes = notify_alert(make_alert("420106"), "new_alert")
+    assert len(mail.outbox) == 0  # nothing leaves before commit
+    for callback in callbacks:
+        callback()
+    assert [m.to for m in mail.outbox] == [["wuchang@example.org"]]
+    channels = {n.user.username: Notification.objects.get(pk=n.pk).channels for n in notes}
+    assert channels == {"wuchang": ["app", "email", "sms"], "wuchang2": ["app", "sms"]}
+    assert "SMS" in caplog.text
+
+
+def test_a_failing_backend_does_not_lose_the_others(
+        officers: dict[str, Any], settings: Any, django_capture_on_commit_callbacks: Any) -> None:
+    settings.SHOUWANG_NOTIFY_BACKENDS = ["tests.warning.test_notify.Broken",
+                                         "shouwang.warning.services.notify.LoggingSmsBackend"]
+    with django_capture_on_commit_callbacks(execute=True):
+        notes = notify_alert(make_alert("420106"), "new_alert")
+    assert Notification.objects.get(pk=notes[0].pk).channels == ["app", "sms"]
+
+
+class Broken:
+    name = "broken"
+
+    def send(self, user: Any, subject: str, body: str) -> bool:
+        raise ConnectionError("gateway down")
+
+
+def test_console_backend_writes(officers: dict[str, Any]) -> None:
+    out = io.StringIO()
+    assert ConsoleBackend(stream=out).send(officers["wuchang"], "主题", "内容")
+    assert "主题" in out.getvalue() and "wuchang" in out.getvalue()
+
+
+def test_backends_share_one_interface() -> None:
+    for cls in (ConsoleBackend, EmailBackend, LoggingSmsBackend):
+        assert isinstance(cls(), NotificationBackend)
+
+
+def test_not_a_backend_is_refused(settings: Any) -> None:
+    settings.SHOUWANG_NOTIFY_BACKENDS = ["shouwang.warning.models.Alert"]
+    with pytest.raises(TypeError, match="not a notification backend"):
+        notify.notify_backends()
