@@ -39,3 +39,7 @@ api.add_router("/surveillance/timeliness", timeliness_router)
 api.add_router("/surveillance/counts", counts_router)
 api.add_router("/surveillance/exports", exports_router)
 api.add_router("/surveillance/imports", imports_router)
+
+from shouwang.warning.api.results import router as warning_results_router  # noqa: E402
+
+api.add_router("/warning", warning_results_router)
