@@ -131,6 +131,7 @@ def test_builders_run_in_order_and_a_later_builder_is_called(divisions):
 
 def test_run_jobs_says_when_nothing_is_registered():
     out = io.StringIO()
+    jobs.scheduled_jobs()  # every app's jobs module imported (and registered) before clearing
     with mock.patch.dict(jobs._SCHEDULED, clear=True):
         call_command("run-jobs", "--list", stdout=out)
     assert "No scheduled jobs are registered yet." in out.getvalue()

@@ -1,4 +1,4 @@
-"""The demo outbreak builder: valid cards through the real service, deterministic, idempotent."""
+"""The demo outbreak builder: valid cards through the real importer, deterministic, idempotent."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_builder_writes_valid_cards_and_is_idempotent(tiny: None) -> None:
     demo.build_demo_outbreak(ctx)
     first = _cards()
     assert len(first) == 40
-    assert all(str(key).startswith("demo:3:") for key, *_ in first)
+    assert all(str(key).startswith("imp1:") for key, *_ in first)  # through the importer
     assert "[" in ctx.out.getvalue() and "40/40" in ctx.out.getvalue()  # type: ignore[attr-defined]
     for case in CaseReport.objects.all():
         assert case.division_code in {"420106", "420111"}
@@ -73,6 +73,7 @@ def test_builder_writes_valid_cards_and_is_idempotent(tiny: None) -> None:
     demo.build_demo_outbreak(again)
     assert _cards() == first
     assert again.notes == ctx.notes
+    assert "40 case reports (40 imported now, 0 already there" in ctx.notes[-1]
 
 
 def test_same_seed_same_cards_other_seed_other_cards(tiny: None) -> None:

@@ -3,17 +3,20 @@
 The outbreak comes from shouwang.epi.outbreak (a renewal process seeded in one county and
 spread along gravity travel links, observed with asymptomatic infections, incubation, diagnosis
 and reporting delays); this module only dresses its cases as report cards (synthetic names,
-valid resident ID numbers of the case's county, mobile numbers, county hospitals) and submits
-them through `case_report_submit`, like a reporting clinician would.
+valid resident ID numbers of the case's county, mobile numbers, county hospitals) and uploads
+them as one line list through the bulk importer, as a county would (same validation,
+deduplication, history and daily counts as the report form).
 
-Deterministic for a seed and idempotent: every case has the source key `demo:<seed>:<n>`, and
-keys already stored are skipped. The outbreak is placed on fixed dates (from OUTBREAK_START), so
-the same seed gives the same cards on any day.
+Deterministic for a seed and idempotent: the same seed gives the same cards on any day (the
+outbreak is placed on fixed dates from OUTBREAK_START), and the importer's source keys are made
+from a row's content, so importing the same demo again adds nothing.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,16 +31,19 @@ from shouwang.core.validators import MOBILE_PREFIXES, resident_id_check_char
 from shouwang.demo import DemoBuilder, DemoContext, register_demo_builder
 from shouwang.epi.outbreak import Cases, OutbreakParams, simulate_outbreak
 from shouwang.geo.models import Division
-from shouwang.surveillance.models import CaseReport, Occupation
-from shouwang.surveillance.services.cases import case_report_submit
+from shouwang.surveillance.models import ImportBatch, ImportStatus, Occupation
+from shouwang.surveillance.selectors.imports import import_batch_list
+from shouwang.surveillance.services.import_io import IMPORT_COLUMNS
+from shouwang.surveillance.services.imports import import_run, import_upload
 
 DISEASE = "covid19"
 REPORTER = "demo-national"  # the demo officer whose jurisdiction covers every scale
 OUTBREAK_START = date(2025, 12, 1)
 OUTBREAK_DAYS = 150
-# Cases written per scale: the outbreak is thinned to this many (a lower ascertainment), so that
-# the national scale stays a modest demo rather than millions of single-service submissions.
-MAX_CASES = {"small": 1200, "province": 4000, "national": 8000}
+# Cases written per scale: the outbreak is thinned to this many (a lower ascertainment). The bulk
+# importer stores a few thousand a second, so the province and the nation get enough cases for
+# the early-warning analytics to find something in most counties.
+MAX_CASES = {"small": 1200, "province": 40_000, "national": 200_000}
 # …and to this many per county and the scale's records_per_county (a few Wuhan districts in tests
 # get a few dozen, not a thousand).
 CASES_PER_COUNTY_RECORD = 2
@@ -208,23 +214,49 @@ def build_demo_outbreak(ctx: DemoContext) -> None:
         external = EXTERNAL_ORIGIN_DIVISION if Division.objects.filter(
             code=EXTERNAL_ORIGIN_DIVISION).exists() else None
     payloads = case_payloads(rng, cases, counties, external)
-
-    prefix = f"demo:{ctx.seed}:"
-    stored = set(CaseReport.objects.filter(source_key__startswith=prefix)
-                 .values_list("source_key", flat=True))
-    total, step = len(payloads), max(len(payloads) // 10, 1)
-    _progress(ctx, 0, total)
-    for n, data in enumerate(payloads, start=1):
-        key = f"{prefix}{n}"
-        if key not in stored:
-            case_report_submit(actor=reporter, data=data, source_key=key)
-        if n % step == 0 or n == total:
-            _progress(ctx, n, total)
+    batch = _import(ctx, reporter, payloads)
     ctx.notes.append(
         f"Outbreak ({DISEASE}, from {OUTBREAK_START} over {OUTBREAK_DAYS} days in "
         f"{len(counties)} counties): {int(outbreak.infections.sum())} simulated infections, "
-        f"{total} case reports."
+        f"{len(payloads)} case reports ({batch.imported_rows} imported now, "
+        f"{batch.existing_rows} already there, {batch.duplicate_rows} merged as repeats, "
+        f"{batch.error_rows} refused)."
     )
+
+
+def _import(ctx: DemoContext, reporter: User, payloads: list[dict[str, Any]]) -> ImportBatch:
+    """Store the reports as a line list through the bulk importer, the way a county would
+    upload one: the same validation, deduplication, history and counts as the form, at a few
+    thousand rows a second. The same demo again changes nothing: the file was imported
+    already, so neither a new batch nor an audit row is written (and had it not finished, the
+    importer would resume it; its source keys make any repeat a no-op)."""
+    columns = [c.field for c in IMPORT_COLUMNS]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for data in payloads:
+        writer.writerow([_cell(data.get(name)) for name in columns])
+    content = out.getvalue().encode("utf-8")
+    total = len(payloads)
+    _progress(ctx, 0, total)
+    batch = import_batch_list(user=reporter).filter(
+        file_sha256=hashlib.sha256(content).hexdigest(), status=ImportStatus.DONE,
+        dry_run=False).order_by("pk").first()
+    if batch is None:
+        batch = import_upload(actor=reporter, file_name=f"demo-outbreak-{ctx.seed}.csv",
+                              content=content)
+        batch = import_run(batch=batch, progress=lambda done, _total: (
+            _progress(ctx, done, total) if done < total else None))
+    _progress(ctx, total, total)
+    return batch
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 def thin(cases: Cases, limit: int, rng: random.Random) -> Cases:
