@@ -16,6 +16,8 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "cusum_agona_glm": {"m": "glm", "first_period": 1, "freq": 52},
     "cusum_agona_glm_rossi": {"m": "glm", "trans": "rossi"},
     "cusum_agona_m2_k05_h4": {"m": 2.0, "k": 0.5, "h": 4.0},
+    # An all-zero training period: R's GLM does not converge and is used as it stands.
+    "cusum_edge_glm": {"m": "glm"},
 }
 
 
@@ -29,7 +31,7 @@ def _run(case: str) -> tuple[Any, dict[str, np.ndarray]]:
 
 
 def test_every_fixture_is_covered() -> None:
-    assert len(cases("cusum")) == 13
+    assert len(cases("cusum")) == 14
 
 
 @pytest.mark.parametrize("case", cases("cusum"))

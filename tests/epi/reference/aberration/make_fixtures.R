@@ -111,6 +111,7 @@ cusum_case1(agona, "agona_m2_k05_h4", list(range = 209:312, m = 2, k = 0.5, h = 
 cusum_case1(newport, "newport_standard", list(range = 105:773))
 cusum_case1(ha, "ha_standard", list(range = 105:290))
 cusum_case1(edge, "edge_standard", list(range = 21:60))
+cusum_case1(edge, "edge_glm", list(range = 21:60, m = "glm"))
 set.seed(321)
 pois <- write_input(matrix(rpois(500, lambda = 5), ncol = 1, dimnames = list(NULL, "pois")),
                     "pois")
