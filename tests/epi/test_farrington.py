@@ -133,10 +133,14 @@ def test_vectorised_equals_one_series_at_a_time() -> None:
 
 
 def test_all_zero_series() -> None:
-    # R fits (μ → 0 within 25 iterations), but limit54 leaves no upperbound and no alarm.
+    # R fits (μ → ε within 25 iterations), but limit54 leaves no upperbound and no alarm.
     result = farrington_flexible(np.zeros(300))
     assert result.fitted.all() and np.isnan(result.upperbound).all()
     assert not result.alarm.any() and np.isnan(result.expected).all()
+    # farringtonFlexible(sts(matrix(0, 300, 1), frequency = 52))@control: phi 1 and score
+    # -2.339585e-09 every week (R 1.20.3); the IRLS stops where R's stops even here.
+    np.testing.assert_array_equal(result.phi, 1.0)
+    np.testing.assert_allclose(result.score, -2.339585e-09, rtol=1e-6)
 
 
 def test_an_outbreak_week_alarms() -> None:
