@@ -298,3 +298,17 @@ def notify_alert(alert: Alert, kind: str, *, actor: User | None = None) -> list[
             ids = [n.pk for n in made]
             transaction.on_commit(lambda: _deliver(ids))
     return made
+
+
+# --- the reader's own notifications ---------------------------------------------------------
+
+
+def notifications_mark_read(*, actor: User, ids: Sequence[int] | None = None) -> int:
+    """Mark the actor's notifications read: those of `ids` (others' ids are ignored), or all
+    when `ids` is None. Returns how many changed."""
+    from django.utils import timezone
+
+    qs = Notification.objects.filter(user=actor, read_at=None)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())

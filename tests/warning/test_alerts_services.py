@@ -1,0 +1,271 @@
+"""The alert workflow: transitions and their errors, stale versions, jurisdiction, escalation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from shouwang.accounts.roles import Role
+from shouwang.core.errors import InvalidInput, NotFound
+from shouwang.core.models import AuditEvent
+from shouwang.warning.models import (
+    Alert,
+    AlertHistory,
+    AlertStatus,
+    Notification,
+    RunStatus,
+    ScanCluster,
+    WarningRun,
+)
+from shouwang.warning.services.alerts import (
+    AlertConflict,
+    alert_assign,
+    alert_confirm,
+    alert_dismiss,
+    alert_note,
+    alert_start_verification,
+    alerts_escalate,
+)
+from tests.warning.factories import make_alert
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(make_user: Any) -> dict[str, Any]:
+    return {
+        "wuchang": make_user(Role.COUNTY_OFFICER, "420106", username="wuchang"),
+        "wuchang2": make_user(Role.COUNTY_OFFICER, "420106", username="wuchang2"),
+        "hongshan": make_user(Role.COUNTY_OFFICER, "420111", username="hongshan"),
+        "wuhan": make_user(Role.CITY_OFFICER, "420100", username="wuhan"),
+        "hubei": make_user(Role.PROVINCIAL_OFFICER, "420000", username="hubei"),
+        "lab": make_user(Role.LABORATORY, "420106", username="lab"),
+    }
+
+
+def _fields(exc: pytest.ExceptionInfo[InvalidInput]) -> set[str]:
+    return set(exc.value.fields)
+
+
+def _cluster(disease: str = "covid19", centre: str = "420106", day: date | None = None,
+             status: str = RunStatus.DONE) -> ScanCluster:
+    run = WarningRun.objects.create(day=day or timezone.localdate(), disease_id=disease,
+                                    basis="onset", status=status)
+    return ScanCluster.objects.create(
+        run=run, rank=1, centre_code=centre, division_codes=[centre], radius_km=3.0,
+        start=run.day - timedelta(days=6), end=run.day, observed=30, expected=8.5, llr=12.0,
+        p_value=0.001)
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+
+def test_the_whole_way_to_confirmed(people: dict[str, Any]) -> None:
+    alert = make_alert("420106")
+    a = alert_assign(actor=people["wuhan"], alert=alert, assignee=people["wuchang"], version=1)
+    assert (a.version, a.assigned_to_id, a.status) == (2, people["wuchang"].pk, "new")
+    a = alert_start_verification(actor=people["wuchang"], alert=a, version=2)
+    assert (a.version, a.status) == (3, "verifying")
+    a = alert_confirm(actor=people["wuchang"], alert=a, version=3, linked_event="学校聚集性疫情")
+    assert (a.version, a.status, a.linked_event) == (4, "confirmed", "学校聚集性疫情")
+    kinds = list(AlertHistory.objects.filter(alert=a).values_list("kind", "from_status",
+                                                                  "to_status", "version"))
+    assert kinds == [("raise", "", "new", 1), ("assign", "", "", 2),
+                     ("status", "new", "verifying", 3), ("status", "verifying", "confirmed", 4)]
+    audits = AuditEvent.objects.filter(object_type="warning.alert", object_id=str(a.pk))
+    assert audits.count() == 3
+    assert all(e.division_code == "420106" for e in audits)
+    # The assignee heard of the assignment; the assigner of the changes the assignee made.
+    told = list(Notification.objects.order_by("id").values_list("user__username", "kind"))
+    assert told == [("wuchang", "assigned"), ("wuhan", "status"), ("wuhan", "status")]
+
+
+def test_confirm_with_a_cluster(people: dict[str, Any]) -> None:
+    alert = make_alert("420106", status=AlertStatus.VERIFYING)
+    cluster = _cluster()
+    a = alert_confirm(actor=people["wuchang"], alert=alert, version=1, cluster_id=cluster.pk)
+    assert a.cluster_id == cluster.pk and a.status == "confirmed"
+
+
+@pytest.mark.parametrize("which", ["other_disease", "outside", "unfinished", "missing"])
+def test_confirm_refuses_a_cluster_it_may_not_link(people: dict[str, Any], which: str) -> None:
+    alert = make_alert("420106", status=AlertStatus.VERIFYING)
+    cluster_id = {
+        "other_disease": lambda: _cluster(disease="influenza").pk,
+        "outside": lambda: _cluster(centre="420111").pk,
+        "unfinished": lambda: _cluster(status=RunStatus.RUNNING).pk,
+        "missing": lambda: 99999,
+    }[which]()
+    with pytest.raises(InvalidInput) as exc:
+        alert_confirm(actor=people["wuchang"], alert=alert, version=1, cluster_id=cluster_id)
+    assert _fields(exc) == {"cluster_id"}
+    assert Alert.objects.get(pk=alert.pk).status == "verifying"
+
+
+def test_confirm_needs_a_link(people: dict[str, Any]) -> None:
+    alert = make_alert("420106", status=AlertStatus.VERIFYING)
+    with pytest.raises(InvalidInput) as exc:
+        alert_confirm(actor=people["wuchang"], alert=alert, version=1, linked_event="   ")
+    assert _fields(exc) == {"cluster_id", "linked_event"}
+    assert "时空聚集" in str(exc.value.fields["linked_event"][0])
+
+
+def test_confirm_needs_verification_first(people: dict[str, Any]) -> None:
+    alert = make_alert("420106")
+    with pytest.raises(InvalidInput) as exc:
+        alert_confirm(actor=people["wuchang"], alert=alert, version=1, linked_event="x")
+    assert _fields(exc) == {"status"} and exc.value.code == "invalid_transition"
+
+
+def test_dismiss_needs_a_reason_and_stores_it(people: dict[str, Any]) -> None:
+    alert = make_alert("420106")
+    with pytest.raises(InvalidInput) as exc:
+        alert_dismiss(actor=people["wuchang"], alert=alert, version=1, reason=" ")
+    assert _fields(exc) == {"reason"}
+    with pytest.raises(InvalidInput):
+        alert_dismiss(actor=people["wuchang"], alert=alert, version=1, reason="x" * 256)
+    a = alert_dismiss(actor=people["wuchang"], alert=alert, version=1, reason="报告积压补报")
+    assert (a.status, a.dismissed_reason) == ("dismissed", "报告积压补报")
+    assert a.history.last().note == "报告积压补报"  # type: ignore[union-attr]
+
+
+def test_closed_alerts_take_no_more_transitions(people: dict[str, Any]) -> None:
+    alert = alert_dismiss(actor=people["wuchang"], alert=make_alert(), version=1, reason="r")
+    for call in (
+        lambda: alert_start_verification(actor=people["wuchang"], alert=alert, version=2),
+        lambda: alert_dismiss(actor=people["wuchang"], alert=alert, version=2, reason="r"),
+        lambda: alert_assign(actor=people["wuchang"], alert=alert, assignee=people["wuchang"],
+                             version=2),
+    ):
+        with pytest.raises(InvalidInput) as exc:
+            call()
+        assert _fields(exc) == {"status"}
+    # Notes still go on a closed alert's history.
+    assert alert_note(actor=people["wuchang"], alert=alert, note="复核无误").version == 3
+
+
+def test_start_verification_takes_an_unassigned_alert(people: dict[str, Any]) -> None:
+    a = alert_start_verification(actor=people["wuchang"], alert=make_alert(), version=1)
+    assert a.assigned_to_id == people["wuchang"].pk
+    b = alert_start_verification(actor=people["wuhan"], alert=make_alert(day=date(2026, 1, 1)),
+                                 version=1)
+    assert b.assigned_to_id is None  # a city officer is no assignee
+
+
+@pytest.mark.parametrize("who", ["hongshan", "wuhan", "lab", "inactive"])
+def test_assignee_must_be_an_active_county_officer_of_the_area(
+        people: dict[str, Any], who: str) -> None:
+    if who == "inactive":
+        people["wuchang2"].is_active = False
+        people["wuchang2"].save()
+        who = "wuchang2"
+    with pytest.raises(InvalidInput) as exc:
+        alert_assign(actor=people["wuhan"], alert=make_alert(), assignee=people[who], version=1)
+    assert _fields(exc) == {"assignee"}
+
+
+def test_township_alert_goes_to_its_county_officer(people: dict[str, Any]) -> None:
+    alert = make_alert("420111001")
+    a = alert_assign(actor=people["wuhan"], alert=alert, assignee=people["hongshan"], version=1)
+    assert a.assigned_to_id == people["hongshan"].pk
+
+
+def test_a_stale_version_is_refused_and_changes_nothing(people: dict[str, Any]) -> None:
+    alert = make_alert("420106")
+    alert_start_verification(actor=people["wuchang"], alert=alert, version=1)
+    with pytest.raises(AlertConflict) as exc:
+        alert_dismiss(actor=people["wuchang2"], alert=alert, version=1, reason="重复")
+    assert exc.value.current_version == 2
+    assert "已被他人修改" in exc.value.message and "2" in exc.value.message
+    fresh = Alert.objects.get(pk=alert.pk)
+    assert (fresh.status, fresh.version, fresh.dismissed_reason) == ("verifying", 2, "")
+    assert AlertHistory.objects.filter(alert=alert).count() == 2
+
+
+def test_an_invalid_request_changes_nothing(people: dict[str, Any]) -> None:
+    alert = make_alert("420106", status=AlertStatus.VERIFYING)
+    with pytest.raises(InvalidInput):
+        alert_confirm(actor=people["wuchang"], alert=alert, version=1)
+    assert Alert.objects.get(pk=alert.pk).version == 1
+    assert not AuditEvent.objects.filter(object_type="warning.alert").exists()
+
+
+def test_outside_the_jurisdiction_is_not_found(people: dict[str, Any]) -> None:
+    alert = make_alert("420106")
+    with pytest.raises(NotFound):
+        alert_start_verification(actor=people["hongshan"], alert=alert, version=1)
+    with pytest.raises(NotFound):
+        alert_note(actor=people["hongshan"], alert=alert, note="x")
+
+
+def test_without_the_write_capability_nothing_happens(people: dict[str, Any]) -> None:
+    with pytest.raises(PermissionDenied):
+        alert_start_verification(actor=people["lab"], alert=make_alert(), version=1)
+
+
+def test_note_needs_text(people: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        alert_note(actor=people["wuchang"], alert=make_alert(), note="")
+    assert _fields(exc) == {"note"}
+
+
+# --- escalation ----------------------------------------------------------------------------------
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.get_fixed_timezone(480))
+
+
+def test_escalation_timing(people: dict[str, Any], settings: Any) -> None:
+    settings.SHOUWANG_ALERT_VERIFY_HOURS = 24
+    alert = make_alert("420106", raised_at=T0)  # due T0 + 24 h
+    assert alerts_escalate(now=T0 + timedelta(hours=23, minutes=59))["escalated"] == 0
+    figures = alerts_escalate(now=T0 + timedelta(hours=24))
+    assert (figures["overdue"], figures["escalated"], figures["notifications"]) == (1, 1, 1)
+    a = Alert.objects.get(pk=alert.pk)
+    assert (a.escalation_level, a.escalated_at, a.verify_due_at, a.version) == (
+        1, T0 + timedelta(hours=24), T0 + timedelta(hours=48), 2)
+    assert a.history.last().kind == "escalate"  # type: ignore[union-attr]
+    assert list(Notification.objects.values_list("user__username", "kind")) == [
+        ("wuhan", "escalated")]
+    # Running again before the new deadline does nothing.
+    assert alerts_escalate(now=T0 + timedelta(hours=47))["escalated"] == 0
+    # The second escalation goes to the province; then it stays at the top.
+    assert alerts_escalate(now=T0 + timedelta(hours=48))["escalated"] == 1
+    assert Notification.objects.filter(kind="escalated").latest("id").user == people["hubei"]
+    figures = alerts_escalate(now=T0 + timedelta(days=10))
+    assert (figures["escalated"], figures["at_top_level"]) == (0, 1)
+    assert Alert.objects.get(pk=alert.pk).escalation_level == 2
+
+
+def test_escalation_long_overdue_moves_the_deadline_from_now(
+        people: dict[str, Any], settings: Any) -> None:
+    settings.SHOUWANG_ALERT_VERIFY_HOURS = 6
+    alert = make_alert("420106", raised_at=T0, verify_hours=6)
+    alerts_escalate(now=T0 + timedelta(days=3))
+    a = Alert.objects.get(pk=alert.pk)
+    assert a.verify_due_at == T0 + timedelta(days=3, hours=6)
+
+
+def test_escalation_skips_closed_and_verified_in_time(people: dict[str, Any]) -> None:
+    make_alert("420106", raised_at=T0, status=AlertStatus.DISMISSED, day=date(2026, 3, 1))
+    make_alert("420106", raised_at=T0, status=AlertStatus.CONFIRMED, day=date(2026, 3, 2))
+    verifying = make_alert("420106", raised_at=T0, status=AlertStatus.VERIFYING,
+                           day=date(2026, 3, 3))
+    figures = alerts_escalate(now=T0 + timedelta(hours=25))
+    assert (figures["overdue"], figures["escalated"]) == (1, 1)
+    assert Alert.objects.get(pk=verifying.pk).escalation_level == 1
+
+
+def test_escalation_with_no_arguments_is_what_the_job_calls(people: dict[str, Any]) -> None:
+    make_alert("420106", raised_at=timezone.now() - timedelta(hours=30))
+    figures = alerts_escalate()
+    assert figures["escalated"] == 1 and figures["verify_hours"] == 24
+
+
+def test_escalation_hours_must_be_positive(settings: Any) -> None:
+    settings.SHOUWANG_ALERT_VERIFY_HOURS = 0
+    with pytest.raises(ValueError, match="SHOUWANG_ALERT_VERIFY_HOURS"):
+        alerts_escalate(now=T0)
