@@ -15,6 +15,7 @@ from shouwang.epi.farrington import (
     farrington_flexible,
     reference_weeks_back,
 )
+from shouwang.epi.farrington_glm import Response, fit_dense, fit_levels
 from tests.epi.reference.aberration.fixtures import cases, read_dates, read_input, read_output
 
 # The control list of each fixture (make_fixtures.R), in this module's names.
@@ -121,6 +122,28 @@ def test_leap_day_goes_to_first_of_march() -> None:
     # seq(as.Date("2004-02-29"), by = "-1 year") gives 2003-03-01 (a Saturday); the nearest
     # Sunday is 2003-03-02, 52 weeks back.
     assert back[0].tolist() == [52]
+
+
+@pytest.mark.parametrize("trend", [True, False])
+def test_closed_form_levels_equal_a_dense_glm(trend: bool) -> None:
+    # The cell-means solver against plain IRLS on R's treatment-coded design matrix.
+    control = FarringtonControl(no_periods=10, b=3, past_weeks_not_included=26)
+    _, design, target = farrington_design(control)
+    y = np.random.default_rng(7).negative_binomial(2, 0.4, size=(50, design.level.size))
+    y = y.astype(np.float64)
+    columns = [np.ones(design.level.size)]
+    columns += [(design.level == j).astype(float) for j in range(1, design.n_levels)]
+    if trend:
+        columns.append(design.time)
+    dense = fit_dense(np.column_stack(columns), y)
+    fast = fit_levels(design, Response(y), trend=trend, target_level=target)
+    x0 = np.zeros(len(columns))
+    x0[0] = 1.0
+    x0[target] = 1.0   # target is the last level (noPeriods), time 0
+    np.testing.assert_array_equal(fast.converged, dense.converged)
+    np.testing.assert_allclose(fast.eta0, dense.coef @ x0, rtol=1e-9)
+    if trend:
+        np.testing.assert_allclose(fast.slope, dense.coef[:, -1], rtol=1e-7, atol=1e-12)
 
 
 def test_vectorised_equals_one_series_at_a_time() -> None:

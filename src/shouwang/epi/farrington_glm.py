@@ -22,6 +22,11 @@ working weights kept with the fit (for the dispersion, the hat values and standa
 those of the last iteration, computed from μ before its update. The dispersion is R's
 ``summary.glm`` estimate Σ w r² / (n − p) with r = (y − μ)/μ′ the working residuals.
 
+Rearrangements that change only the last bits: after the first step μ′ = μ, so w = prior · μ;
+the deviance is summed as Σ prior (y log y − y log μ − y + μ) with log μ = max(η, log ε); and
+without the trend, η is constant within a level after the first step, so the further steps
+need only per-level sums (O(levels) instead of O(rows) per iteration).
+
 Departure: R halves the step when the deviance becomes infinite; here such a problem is marked
 not converged (with μ floored at ε it only happens when e^η overflows).
 """
