@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from tests.jurisdiction import scoped_route
 
-
 # --- Result pages and API: R_t, nowcast + forecast, clusters (views/results.py, api/results.py)
 
 
