@@ -167,7 +167,8 @@ def _common(request: AuthedRequest, name: str, picked: Picked) -> dict[str, Any]
         "diseases": [(d.code, disease_label(d)) for d in Disease.objects.filter(active=True)],
         "breadcrumb": _breadcrumb(request, name, picked),
         "tabs": [(key, label, _page_url(key, picked.division.code, picked))
-                 for key, label in (("rt", _("实时再生数 Rt")), ("forecast", _("即时预测与趋势预测")),
+                 for key, label in (("rt", _("实时再生数 Rt")),
+                                    ("forecast", _("即时预测与趋势预测")),
                                     ("clusters", _("时空聚集")))],
     }
 
