@@ -43,3 +43,7 @@ api.add_router("/surveillance/imports", imports_router)
 from shouwang.warning.api.results import router as warning_results_router  # noqa: E402
 
 api.add_router("/warning", warning_results_router)
+
+from shouwang.warning.api.alerts import router as warning_alerts_router  # noqa: E402
+
+api.add_router("/warning/alerts", warning_alerts_router)
