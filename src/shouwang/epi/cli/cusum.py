@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="first time step to evaluate, 1-based row number (R's range[1]; "
                              "R has no default). The rows before it are the training period")
     parser.add_argument("--range-end", type=int, default=None,
-                        help="last time step to evaluate, 1-based (default: the last row)")
+                        help="last time step to evaluate, 1-based; None means the last row")
     parser.add_argument("--k", type=float, default=1.04, help="reference value k")
     parser.add_argument("--h", type=float, default=2.26, help="decision interval h")
     parser.add_argument("--m", type=_m, default="mean",

@@ -52,14 +52,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseline", type=int, default=7,
                         help="number of reference time steps, at least 3")
     parser.add_argument("--alpha", type=float, default=None,
-                        help="one-sided level; default as R: 0.001 for C1/C2, 0.025 for C3")
+                        help="one-sided level; None means R's: 0.001 for C1/C2, 0.025 for C3")
     parser.add_argument("--min-sigma", type=float, default=0.0,
                         help="floor for the baseline standard deviation (R's minSigma)")
     parser.add_argument("--range-start", type=int, default=None,
-                        help="first time step to evaluate, 1-based row number as R's range "
-                             "(default: baseline+1 for C1, +3 for C2, +5 for C3)")
+                        help="first time step to evaluate, 1-based row number as R's range; "
+                             "None means baseline+1 for C1, +3 for C2, +5 for C3")
     parser.add_argument("--range-end", type=int, default=None,
-                        help="last time step to evaluate, 1-based (default: the last row)")
+                        help="last time step to evaluate, 1-based; None means the last row")
 
 
 def run(args: argparse.Namespace) -> None:

@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="levels of the seasonal factor (Noufaily et al.: 10); 1 = only "
                              "the windows")
     parser.add_argument("--past-weeks-not-included", type=int, default=None,
-                        help="recent weeks left out of the fit (default: w; Noufaily: 26)")
+                        help="recent weeks left out of the fit; None means w (Noufaily: 26)")
     parser.add_argument("--threshold-method", choices=THRESHOLD_METHODS,
                         default=d.threshold_method,
                         help="delta: Farrington 1996 power-transformed normal; nbPlugin / muan: "
@@ -65,10 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="treat dated rows as plain time steps: reference weeks exactly "
                              "--freq rows back (R's epochAsDate = FALSE)")
     parser.add_argument("--range-start", type=int, default=None,
-                        help="first week to evaluate, 1-based row number (default: "
-                             "freq·b + w + 1, R's default)")
+                        help="first week to evaluate, 1-based row number; None means "
+                             "freq·b + w + 1, R's default")
     parser.add_argument("--range-end", type=int, default=None,
-                        help="last week to evaluate, 1-based (default: the last row)")
+                        help="last week to evaluate, 1-based; None means the last row")
 
 
 def run(args: argparse.Namespace) -> None:
