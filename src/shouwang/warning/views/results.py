@@ -229,7 +229,7 @@ def rt_page(request: AuthedRequest, division: str | None = None) -> HttpResponse
     if series is not None and series.days:
         t = series.days
         first = date.fromisoformat(t[0]) - timedelta(days=RT_WINDOW - 1)
-        count_days, counts = _daily_totals(request, picked, first, picked.run.day)  # type: ignore[union-attr]
+        count_days, counts = _daily_totals(request, picked, first, series.run.day)
         context["series"] = series
         context["latest_bin"] = rt_bin(series.latest)
         context["latest_cls"] = (RT_BINS[b][1] if (b := rt_bin(series.latest)) is not None
@@ -276,9 +276,10 @@ def forecast_page(request: AuthedRequest, division: str | None = None) -> HttpRe
             days, counts = _daily_totals(request, picked,
                                          run.day - timedelta(days=CURVE_DAYS - 1), run.day)
             recent = _recent_nowcast(nowcast) if nowcast is not None else None
-            fc = ({"t": forecast.days, **{c: forecast.column(c) for c in (
-                "median", "lower", "upper", "lower_50", "upper_50")}}
-                  if forecast is not None else None)
+            fc: dict[str, list[Any]] | None = None
+            if forecast is not None:
+                fc = {"t": forecast.days, **{c: forecast.column(c) for c in (
+                    "median", "lower", "upper", "lower_50", "upper_50")}}
             context["chart"] = {
                 "counts": {"days": days, "values": counts}, "nowcast": recent, "forecast": fc,
                 "today": run.day.isoformat(),
