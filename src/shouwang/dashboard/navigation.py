@@ -32,5 +32,6 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("timeliness", _("报告及时性"), "surveillance:timeliness", "surveillance.read"),
     NavEntry("curve", _("流行曲线"), "surveillance:curve", "surveillance.read"),
     NavEntry("imports", _("批量导入"), "surveillance:imports", "surveillance.write"),
+    NavEntry("warning-results", _("Rt 与趋势预测"), "warning:rt", "warning.read"),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]
