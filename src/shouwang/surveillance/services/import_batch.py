@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from shouwang.core.audit import audit_log
 from shouwang.core.models import AuditAction
 from shouwang.surveillance.models import ImportBatch, ImportStatus
+from shouwang.surveillance.services.bulk_insert import bulk_session
 from shouwang.surveillance.services.import_pipeline import chunks, few_collections
 from shouwang.surveillance.services.import_rows import Outcome, RowContext, resolve
 from shouwang.surveillance.services.import_write import write
@@ -96,7 +97,7 @@ def run_batch(batch: ImportBatch, *, dry_run: bool, progress: Any = None) -> Non
             failure="", started_at=now, finished_at=None, errors_path=errors_name)
         _truncate_errors(errors_path, sheet.headers, 0)
     batch.refresh_from_db()
-    with translation.override("zh-hans"), few_collections():
+    with translation.override("zh-hans"), few_collections(), bulk_session():
         ctx = RowContext.for_batch(batch, sheet.headers, mapping, write=not dry_run)
         # Every committed row was counted under exactly one of these.
         done = (batch.imported_rows + batch.duplicate_rows + batch.existing_rows

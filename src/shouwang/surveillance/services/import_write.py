@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -266,8 +267,12 @@ def _stored_namesakes(part: list[Outcome], only_without_id: bool
                "diagnosed_at FROM surveillance_casereport WHERE name_hash IN ({values})")
     queries: list[tuple[str, list[str]]]
     if only_without_id:
-        # Served by surv_case_name_no_id (partial: the reports without an ID number).
-        queries = [(columns + " AND id_number_hash IS NULL", [])]
+        # Through surv_case_name_no_id (partial: the reports without an ID number). SQLite's
+        # planner, without statistics, took the ID-hash index for "IS NULL" instead and walked
+        # every report without an ID for each query (212 s of a million-row import).
+        hint = " INDEXED BY surv_case_name_no_id" if connection.vendor == "sqlite" else ""
+        queries = [(columns.replace(" WHERE ", f"{hint} WHERE ", 1)
+                    + " AND id_number_hash IS NULL", [])]
     else:
         # Two queries, each on two indexed columns (an OR of both would scan the table).
         births = sorted({str(o.clean.birth_date) for o in part
