@@ -25,3 +25,33 @@ _RESULT_QUERY = {"disease": "covid19"}
 for _name in ("api:warning_series", "api:warning_rt_children", "warning:rt-division",
               "warning:forecast-division", "warning:clusters-division"):
     scoped_route(_name, body=_RESULT_QUERY)(_results)
+
+
+# --- Alerts inbox, detail and workflow (api/alerts.py, views/alerts.py; decision 0970) ---------
+
+_ASSIGNEE = "walker-alert-assignee"
+
+
+def _alert(division_code: str, status: str = "new") -> dict[str, int]:
+    """An alert as the nightly job raises it (version 1), and a county officer of the division
+    who can be assigned to it."""
+    from shouwang.accounts.models import User
+    from shouwang.accounts.roles import Role
+    from tests.factories import make_user
+    from tests.warning.factories import make_alert
+
+    if not User.objects.filter(username=_ASSIGNEE).exists():
+        make_user(Role.COUNTY_OFFICER, division_code[:6], username=_ASSIGNEE)
+    return {"alert_id": make_alert(division_code, status=status).pk}
+
+
+scoped_route("api:warning_alert_detail")(_alert)
+scoped_route("api:warning_alert_assign", method="post",
+             body={"version": 1, "assignee": _ASSIGNEE})(_alert)
+scoped_route("api:warning_alert_start", method="post", body={"version": 1})(_alert)
+scoped_route("api:warning_alert_confirm", method="post",
+             body={"version": 1, "linked_event": "walker"})(
+    lambda code: _alert(code, status="verifying"))
+scoped_route("api:warning_alert_dismiss", method="post",
+             body={"version": 1, "reason": "walker"})(_alert)
+scoped_route("api:warning_alert_note", method="post", body={"note": "walker"})(_alert)
