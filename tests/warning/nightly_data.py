@@ -39,7 +39,7 @@ def report_days(county: str, days_before: int, counts: Iterable[int]) -> list[tu
 
 
 def planted_outbreak() -> list[tuple[str, date]]:
-    """武昌区: 40 days of noise, then 12, 14, 16 cases; 洪山区 and 芙蓉区: a case every third day."""
+    """武昌区: 40 days of noise, then 12, 14, 16 cases; 洪山区, 芙蓉区: a case every third day."""
     baseline = [BASELINE[i % len(BASELINE)] for i in range(40)]
     cases = report_days(OUTBREAK_COUNTY, 42, [*baseline, *OUTBREAK])
     for county in ("420111", "430102"):
