@@ -5,6 +5,13 @@ Noufaily et al.'s noPeriods = 10 / pastWeeksNotIncluded = 26 / nbPlugin).
 Synthetic counts: per series a lognormal level (median 3 a day, 2 a week), a yearly sine
 season and negative-binomial noise (size 2), so that many series are sparse, as counties are.
 
+Detection on the synthetic outbreak (shouwang.epi.outbreak, 200 counties, 120 days, reported
+cases by report day) added to an endemic Poisson background (a year of daily history, five
+years of weekly history for Farrington): per method the share of outbreak counties detected, the
+delay from a county's first reported outbreak case to its first alarm, and the false-alarm days
+per county-year before the outbreak reaches it. Farrington's weekly alarm counts at the week's
+last day.
+
 When Rscript and surveillance are present, earsC (20 series) and farringtonFlexible (3 series,
 52 weeks) are timed on the same data, the time scaled to 2,900 series (extrapolated, said so in
 the figures), and R's upperbounds on those series are compared with ours.
@@ -28,6 +35,7 @@ from bench.common import best_of, write_result
 from shouwang.epi.cusum import cusum
 from shouwang.epi.ears import ears_c
 from shouwang.epi.farrington import FarringtonControl, farrington_flexible
+from shouwang.epi.outbreak import OutbreakParams, simulate_outbreak
 
 SERIES = 2_900
 DAYS = 365
@@ -120,6 +128,70 @@ write.csv(cbind(upperbound(f1), upperbound(f2)), "farrington_r.csv", row.names =
     }
 
 
+def _delays(alarm: NDArray[np.bool_], start: NDArray[np.int64], step: int,
+            min_cases: NDArray[np.bool_]) -> dict[str, Any]:
+    """alarm (regions, evaluated steps); start: the day each region's outbreak is first
+    reported (−1: never); step: days per time step. Delay counted to the step's last day."""
+    n_steps = alarm.shape[1]
+    delays, false_days, risk_days = [], 0, 0
+    for r in range(alarm.shape[0]):
+        first_step = n_steps if start[r] < 0 else start[r] // step
+        false_days += int(alarm[r, :first_step].sum()) * step
+        risk_days += first_step * step
+        if start[r] >= 0 and min_cases[r]:
+            hits = np.flatnonzero(alarm[r, first_step:])
+            delays.append(np.nan if hits.size == 0 else
+                          (first_step + hits[0] + 1) * step - 1 - start[r])
+    d = np.array(delays, dtype=np.float64)
+    found = d[~np.isnan(d)]
+    return {
+        "outbreak_regions": int(d.size),
+        "detected_share": round(float(found.size / d.size), 3) if d.size else None,
+        "median_delay_days": float(np.median(found)) if found.size else None,
+        "mean_delay_days": round(float(found.mean()), 2) if found.size else None,
+        "false_alarm_days_per_region_year": round(false_days / max(risk_days, 1) * 365, 2),
+    }
+
+
+def detection_table() -> dict[str, Any]:
+    rng = np.random.default_rng(11)
+    n, days = 200, 119   # 17 whole weeks
+    population = rng.uniform(2e5, 1e6, n)
+    lat, lon = 30 + rng.uniform(-2, 2, n), 114 + rng.uniform(-2, 2, n)
+    outbreak = simulate_outbreak(population, lat, lon, OutbreakParams(days=days + 1), seed=3)
+    cases = outbreak.cases
+    day = (cases.report_hours // 24).astype(np.int64)
+    seen = day < days
+    observed = np.zeros((n, days))
+    np.add.at(observed, (cases.region[seen], day[seen]), 1)
+    start = np.where(observed.any(axis=1), observed.argmax(axis=1), -1)
+    big = observed.sum(axis=1) >= 20
+    level = rng.lognormal(np.log(2.0), 0.7, n)[:, None]   # endemic cases a day
+    history = 365
+    daily = rng.poisson(level, (n, history + days)).astype(np.float64)
+    daily[:, history:] += observed
+    history_weeks = 52 * 5 + 3 + 1
+    weekly = rng.poisson(7 * level, (n, history_weeks + days // 7)).astype(np.float64)
+    weekly[:, history_weeks:] += observed.reshape(n, -1, 7).sum(axis=2)
+    table: dict[str, Any] = {
+        "regions": n, "days": days, "outbreak_cases": int(observed.sum()),
+        "regions_reached": int((start >= 0).sum()),
+        "regions_with_20_or_more_cases (scored for delay)": int(big.sum()),
+        "background_median_cases_a_day": 2.0,
+    }
+    first = history + 1
+    for method in ("C1", "C2", "C3"):
+        result = ears_c(daily, method=method, range_start=first)
+        table[f"EARS {method}"] = _delays(result.alarm, start, 1, big)
+    result_c = cusum(daily, range_start=first)
+    table["CUSUM (k 1.04, h 2.26)"] = _delays(result_c.alarm, start, 1, big)
+    for label, control in (("Farrington flexible (R defaults)", FarringtonControl()),
+                           ("Farrington flexible (Noufaily)", FarringtonControl(**NOUFAILY))):
+        result_f = farrington_flexible(weekly, control, range_start=history_weeks + 1)
+        table[label] = _delays(result_f.alarm, start, 7, big)
+    return table
+
+
 def main() -> None:
     daily = synthetic(DAYS, 365.25, 3.0, seed=1)
     first_week = 52 * 5 + 3 + 1
@@ -143,6 +215,7 @@ def main() -> None:
     noufaily = FarringtonControl(**NOUFAILY)
     figures["farrington_noufaily_seconds"] = round(
         best_of(1, lambda: farrington_flexible(weekly, noufaily, range_start=first_week)), 3)
+    figures["detection_synthetic_outbreak"] = detection_table()
     figures["r"] = r_side(daily, weekly, first_week)
     write_result("epi_aberration", figures, targets={
         "ears_C1_C2_C3_seconds": "< 0.5 (2,900 daily series x 365 days)",
