@@ -18,13 +18,13 @@ from shouwang.warning.models import Alert, Method
 
 
 def number(value: Any, digits: int = 1) -> str:
-    """17 → "17", 4.25 → "4.2" (whole numbers without decimals), None → "—"."""
+    """17 → "17", 4.25 → "4.2", 12.04 → "12" (no decimals when they round to zeros),
+    None → "—"."""
     if value is None:
         return "—"
-    x = float(value)
-    if x.is_integer():
-        return str(int(x))
-    return f"{x:.{digits}f}"
+    text = f"{float(value):.{digits}f}"
+    whole, _dot, decimals = text.partition(".")
+    return whole if not decimals.strip("0") else text
 
 
 def _ears(alert: Alert) -> str:
