@@ -543,6 +543,11 @@ def test_duplicates_side_by_side_masked(wuchang: Any, pair: DuplicateCandidate) 
     assert html.count('data-testid="duplicate-pair"') == 1
     assert "张*" in html and "张伟" not in html and "13800138000" not in html
     assert "138****8000" in html
+    # Masked, but personal data all the same: the reading is on the audit trail, one row per
+    # page, naming the reports shown.
+    event = AuditEvent.objects.filter(action="read", summary__startswith="duplicate").get()
+    assert sorted(event.changes["case_ids"]) == sorted([pair.case_id, pair.other_id])
+    assert event.actor == wuchang
 
 
 @pytest.mark.django_db

@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
+from shouwang.core.audit import audit_log
 from shouwang.core.errors import InvalidInput
+from shouwang.core.models import AuditAction
 from shouwang.surveillance.selectors import cases as selectors
 from shouwang.surveillance.services import cases as services
 from shouwang.surveillance.services import dedup
@@ -40,6 +42,13 @@ def _render_list(request: AuthedRequest) -> HttpResponse:
     pairs = list(page.object_list)
     names = names_for([c.case.division_code for c in pairs] + [c.other.division_code
                                                                  for c in pairs])
+    if pairs:
+        # Masked, yet read from the encrypted fields: the reading goes on the audit trail.
+        audit_log(actor=request.user, action=AuditAction.READ,
+                  object_type="surveillance.casereport",
+                  summary="duplicate review: reports shown masked",
+                  changes={"case_ids": sorted({c.case_id for c in pairs}
+                                              | {c.other_id for c in pairs})})
     return render(request, "surveillance/case_duplicates.html", {
         "page": page,
         "pairs": [{
