@@ -33,7 +33,9 @@ def make_alert(
         disease_id=disease, division_code=division_code,
         level="county" if len(division_code) == 6 else "township", method=method,
         day=day or timezone.localdate(), status=status, observed=observed, expected=expected,
-        threshold=threshold, details=extra.pop("details", {"days_above": 3}),
+        threshold=threshold,
+        details=extra.pop("details", {"days": 3, "observed": observed, "expected": expected,
+                                      "upperbound": threshold}),
         verify_due_at=raised + timedelta(hours=verify_hours), **extra)
     AlertHistory.objects.create(alert=alert, version=1, kind="raise", to_status=status)
     return alert

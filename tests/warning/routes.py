@@ -55,3 +55,14 @@ scoped_route("api:warning_alert_confirm", method="post",
 scoped_route("api:warning_alert_dismiss", method="post",
              body={"version": 1, "reason": "walker"})(_alert)
 scoped_route("api:warning_alert_note", method="post", body={"note": "walker"})(_alert)
+
+scoped_route("warning:alert-detail")(_alert)
+scoped_route("warning:alert-assign", method="post",
+             body={"version": 1, "assignee": _ASSIGNEE})(_alert)
+scoped_route("warning:alert-start", method="post", body={"version": 1})(_alert)
+scoped_route("warning:alert-confirm", method="post",
+             body={"version": 1, "linked_event": "walker"})(
+    lambda code: _alert(code, status="verifying"))
+scoped_route("warning:alert-dismiss", method="post",
+             body={"version": 1, "reason": "walker"})(_alert)
+scoped_route("warning:alert-note", method="post", body={"note": "walker"})(_alert)

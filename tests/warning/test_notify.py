@@ -110,7 +110,7 @@ def test_unknown_kind_is_refused(officers: dict[str, Any]) -> None:
 def test_message_is_chinese_with_the_numbers(officers: dict[str, Any]) -> None:
     note = notify_alert(make_alert("420106"), "new_alert")[0]
     assert "新预警" in note.subject and "武昌区" in note.subject
-    assert "17" in note.body and "4.20" in note.body
+    assert "观察 17" in note.body and "期望 4.2" in note.body
 
 
 def test_english_reader_gets_english(officers: dict[str, Any]) -> None:

@@ -33,5 +33,6 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("curve", _("流行曲线"), "surveillance:curve", "surveillance.read"),
     NavEntry("imports", _("批量导入"), "surveillance:imports", "surveillance.write"),
     NavEntry("warning-results", _("Rt 与趋势预测"), "warning:rt", "warning.read"),
+    NavEntry("warning-alerts", _("预警处置"), "warning:alerts", "warning.read"),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]

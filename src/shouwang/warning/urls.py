@@ -19,3 +19,18 @@ urlpatterns += [
     path("clusters/", result_views.clusters_page, name="clusters"),
     path("clusters/<str:division>/", result_views.clusters_page, name="clusters-division"),
 ]
+
+# --- Alerts inbox, one alert and its actions, notifications (views/alerts.py; decision 0970)
+from shouwang.warning.views import alerts as alert_views  # noqa: E402
+
+urlpatterns += [
+    path("alerts/", alert_views.alert_inbox, name="alerts"),
+    path("alerts/<int:alert_id>/", alert_views.alert_detail, name="alert-detail"),
+    path("alerts/<int:alert_id>/assign/", alert_views.alert_assign, name="alert-assign"),
+    path("alerts/<int:alert_id>/start/", alert_views.alert_start, name="alert-start"),
+    path("alerts/<int:alert_id>/confirm/", alert_views.alert_confirm, name="alert-confirm"),
+    path("alerts/<int:alert_id>/dismiss/", alert_views.alert_dismiss, name="alert-dismiss"),
+    path("alerts/<int:alert_id>/note/", alert_views.alert_note, name="alert-note"),
+    path("notifications/", alert_views.notification_list, name="notifications"),
+    path("notifications/read/", alert_views.notification_mark_read, name="notifications-read"),
+]

@@ -48,7 +48,7 @@ class AlertFilters:
             errors["status"] = _("状态取值无效。")
         if self.method and self.method not in Method.values:
             errors["method"] = _("方法取值无效。")
-        if self.division and not self.division.isdigit():
+        if self.division and not (self.division.isascii() and self.division.isdigit()):
             errors["division"] = _("区划代码只能是数字。")
         if self.day_from and self.day_to and self.day_from > self.day_to:
             errors["day_to"] = _("结束日期不能早于开始日期。")
