@@ -22,6 +22,7 @@ from shouwang.surveillance.models import (
     DateBasis,
     Disease,
 )
+from shouwang.surveillance.selectors.diseases import disease_list
 from shouwang.surveillance.services.exports import mask_id_number, mask_name, mask_phone
 
 # The date basis of the line list's range, and the CaseFilters fields it fills.
@@ -104,7 +105,7 @@ def disease_label(disease: Disease) -> str:
 
 
 def disease_choices() -> list[tuple[str, str]]:
-    return [(d.code, disease_label(d)) for d in Disease.objects.filter(active=True)]
+    return [(d.code, disease_label(d)) for d in disease_list()]
 
 
 def names_for(codes: Iterable[str]) -> dict[str, str]:

@@ -22,10 +22,10 @@ from shouwang.surveillance.models import (
     CaseReport,
     CaseStatus,
     Classification,
-    Disease,
     Outcome,
 )
 from shouwang.surveillance.selectors import cases as selectors
+from shouwang.surveillance.selectors.diseases import disease_list
 from shouwang.surveillance.selectors.labs import case_lab_results
 from shouwang.surveillance.services import cases as services
 from shouwang.surveillance.services import dedup
@@ -57,7 +57,7 @@ def _shown(field: Any, value: Any) -> Any:
 
 
 def _history(user: Any, case_id: int) -> list[dict[str, Any]]:
-    diseases = {d.code: disease_label(d) for d in Disease.objects.all()}
+    diseases = {d.code: disease_label(d) for d in disease_list(active_only=False)}
     extra = {"merged_report": _("合并的报告"), "import_batch": _("导入批次"),
              "import_line": _("导入文件行号")}
 

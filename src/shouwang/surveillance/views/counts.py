@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.errors import InvalidInput
-from shouwang.surveillance.models import Classification, DateBasis, Disease
+from shouwang.surveillance.models import Classification, DateBasis
 from shouwang.surveillance.selectors.counts import epidemic_curve, latest_count_day
+from shouwang.surveillance.selectors.diseases import disease_list
 from shouwang.surveillance.services.counts import local_day
 
 DEFAULT_DAYS = 60
@@ -90,6 +91,6 @@ def curve(request: AuthedRequest) -> HttpResponse:
         "curve": result,
         "chart": chart,
         "columns": [labels[c] for c in (result.classifications if result else [])],
-        "diseases": Disease.objects.filter(active=True).values_list("code", "name"),
+        "diseases": disease_list().values_list("code", "name"),
         "bases": DateBasis.choices,
     })

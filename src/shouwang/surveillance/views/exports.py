@@ -18,7 +18,8 @@ from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core import jobs
 from shouwang.core.errors import InvalidInput
 from shouwang.core.models import JobStatus
-from shouwang.surveillance.models import CaseStatus, Classification, Disease
+from shouwang.surveillance.models import CaseStatus, Classification
+from shouwang.surveillance.selectors.diseases import disease_name
 from shouwang.surveillance.services import exports as services
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -49,8 +50,7 @@ def _shown(name: str, value: str) -> str:
     if name == "status":
         return str(dict(CaseStatus.choices).get(value, value))
     if name == "disease":
-        return str(Disease.objects.filter(code=value).values_list("name", flat=True).first()
-                   or value)
+        return disease_name(value) or value
     if value in {"1", "0"} and name in {"imported", "verified", "late"}:
         return _("是") if value == "1" else _("否")
     return value
