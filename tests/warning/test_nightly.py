@@ -212,3 +212,28 @@ def test_celery_task_runs_the_night(outbreak: None, settings: Any) -> None:
     result = early_warning.apply(kwargs={"day": DAY.isoformat()}).get()
     assert result["runs"] == 1 and WarningRun.objects.get().status == RunStatus.DONE
     assert app.conf.beat_schedule["warning-early-warning"]["task"] == EARLY_WARNING_TASK
+
+
+def test_the_night_of_a_small_demo_outbreak_completes(
+        divisions: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo builder's outbreak, a few hundred cases through the bulk importer."""
+    from django.db.models import Max
+
+    from shouwang.accounts.roles import Role
+    from shouwang.demo import DemoContext, Scale
+    from shouwang.surveillance import demo
+    from shouwang.surveillance.models import DailyCount
+    from tests.factories import make_user
+
+    place_divisions()
+    monkeypatch.setitem(demo.MAX_CASES, "tiny", 300)
+    make_user(Role.NATIONAL_OFFICER, "000000", username=demo.REPORTER)
+    demo.build_demo_outbreak(DemoContext(scale=Scale("tiny", "4201", 200, ""), seed=1,
+                                         out=io.StringIO()))
+    last = DailyCount.objects.filter(basis="report").aggregate(day=Max("day"))["day"]
+    figures = run_early_warning(day=last, settings=FAST)
+    run = WarningRun.objects.get()
+    assert run.status == RunStatus.DONE, run.failure
+    assert figures["series"] == SeriesResult.objects.count() > 0
+    assert run.figures["cases"]["report"] > 0
+    assert {"rt", "nowcast", "forecast", "ears_c3", "cusum"} <= set(run.figures["series"])
