@@ -88,13 +88,22 @@ def add_rt(run: WarningRun, code: str, level: str, cases: np.ndarray) -> SeriesR
     return _series(run, Method.RT, code, level, data, "mean", "lower", "upper")
 
 
-def add_nowcast(run: WarningRun, code: str, level: str, cases: np.ndarray, *,
-                seed: int = 0) -> SeriesResult:
-    """Each case is reported after a geometric delay; the triangle as of the run's day."""
+def reports(cases: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Each case's onset day and report day (0 = the first day): a geometric reporting delay
+    (mean about two days), capped at MAX_DELAY."""
     rng = np.random.default_rng(seed)
-    days = len(cases)
-    event = np.repeat(np.arange(days), cases)
-    report = event + np.minimum(rng.geometric(0.35, event.size) - 1, MAX_DELAY)
+    event = np.repeat(np.arange(len(cases)), cases)
+    return event, event + np.minimum(rng.geometric(0.35, event.size) - 1, MAX_DELAY)
+
+
+def reported_by(event: np.ndarray, report: np.ndarray, days: int) -> np.ndarray:
+    """Cases per onset day known on the last day (what the daily counts hold that night)."""
+    return np.bincount(event[report <= days - 1], minlength=days).astype(np.int64)
+
+
+def add_nowcast(run: WarningRun, code: str, level: str, event: np.ndarray, report: np.ndarray,
+                days: int, *, seed: int = 0) -> SeriesResult:
+    """The nowcast of the reporting triangle as of the run's day (its last 28 days stored)."""
     tri = triangle_from_cases(event, report, now=days - 1, days=days, max_delay=MAX_DELAY)
     nc = nowcast(tri, NowcastOptions(levels=(0.95,), samples=500, seed=seed))
     first = run.day - timedelta(days=days - 1)
@@ -143,19 +152,26 @@ def make_results(day: date, *, disease: str = "covid19", counts: bool = True,
                  only: Iterable[str] | None = None) -> WarningRun:
     """A finished run of `day` with R_t, nowcast and forecast for the sample counties and the
     divisions above them, two clusters in Hubei and one in Hunan, and (with `counts`) the
-    counties' daily counts. `only`: restrict the series to these division codes."""
+    counties' onset counts as reported by that day. `only`: restrict the series to these
+    division codes. R_t and the forecast read the full synthetic curve (as if the job had
+    corrected the latest days), the nowcast the reporting triangle of the same cases.
+
+    Counts are added, not replaced: call it once per day and disease."""
     run = make_run(day, disease=disease)
     wanted = set(only) if only is not None else None
     cases = {code: outbreak(*shape, seed=i) for i, (code, shape) in enumerate(COUNTIES.items())}
+    known = {code: reports(c, seed=100 + i) for i, (code, c) in enumerate(cases.items())}
     levels = {code: "county" for code in COUNTIES}
     for code, (level, parts) in ROLL_UP.items():
         cases[code] = np.sum([cases[p] for p in parts], axis=0)
+        known[code] = (np.concatenate([known[p][0] for p in parts]),
+                       np.concatenate([known[p][1] for p in parts]))
         levels[code] = level
     for i, (code, series) in enumerate(cases.items()):
         if wanted is not None and code not in wanted:
             continue
         add_rt(run, code, levels[code], series)
-        add_nowcast(run, code, levels[code], series, seed=i)
+        add_nowcast(run, code, levels[code], *known[code], len(series), seed=i)
         add_forecast(run, code, levels[code], series, seed=i)
     add_cluster(run, 1, "420106", ["420106", "420111"], radius_km=9.5)
     add_cluster(run, 2, "420606", ["420606"], radius_km=0.0, observed=12, expected=5.1,
@@ -164,5 +180,5 @@ def make_results(day: date, *, disease: str = "covid19", counts: bool = True,
                 llr=2.9, p_value=0.32)
     if counts:
         for code in COUNTIES:
-            add_counts(day, code, cases[code], disease=disease)
+            add_counts(day, code, reported_by(*known[code], DAYS), disease=disease)
     return run

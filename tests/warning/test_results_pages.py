@@ -20,7 +20,15 @@ from shouwang.accounts.models import User
 from shouwang.accounts.roles import SECOND_FACTOR_REQUIRED, Role
 from shouwang.warning.models import Method, SeriesResult
 from tests.factories import make_user
-from tests.warning.results_factories import COUNTIES, make_results, make_run, outbreak
+from tests.warning.results_factories import (
+    COUNTIES,
+    DAYS,
+    make_results,
+    make_run,
+    outbreak,
+    reported_by,
+    reports,
+)
 
 DAY = date(2026, 5, 20)
 
@@ -79,7 +87,8 @@ def test_rt_page_has_the_band_the_counts_and_the_children(results: None) -> None
     # The counts under the chart: the city's two counties summed, from the window's first day.
     counts = chart["counts"]
     assert counts["days"][0] == "2026-03-16" and counts["days"][-1] == "2026-05-20"
-    both = outbreak(*COUNTIES["420106"], seed=0) + outbreak(*COUNTIES["420111"], seed=1)
+    both = sum(reported_by(*reports(outbreak(*COUNTIES[code], seed=i), seed=100 + i), DAYS)
+               for i, code in enumerate(["420106", "420111"]))
     assert counts["values"] == both[-len(counts["days"]):].tolist()
     assert "区间高于 1：疫情在增长" in html or "区间跨过 1" in html
     # The children: a table coloured by class and the map's rows.
@@ -169,6 +178,8 @@ def test_forecast_page(results: None) -> None:
     nowcast = chart["nowcast"]
     assert 1 < len(nowcast["t"]) < 28 and nowcast["t"][-1] == "2026-05-20"
     assert nowcast["upper"][-1] > nowcast["observed"][-1]
+    # What the run saw reported is what the counts hold (nothing was reported since).
+    assert nowcast["observed"] == chart["counts"]["values"][-len(nowcast["t"]):]
     assert 'data-testid="nowcast-table"' in html and 'data-testid="forecast-table"' in html
     assert chart["labels"]["today"] == "数据截止 2026-05-20"
 

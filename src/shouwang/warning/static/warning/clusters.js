@@ -63,14 +63,14 @@
         var ring = circle(c.centre.lon, c.centre.lat, c.radiusKm);
         lons = lons.concat(ring.lon); lats = lats.concat(ring.lat);
         traces.push({ type: "scattergeo", mode: "lines", lon: ring.lon, lat: ring.lat,
-                      line: { color: colours[i], width: 2, dash: "dash" }, hoverinfo: "skip",
+                      line: { color: "#111", width: 2, dash: "dash" }, hoverinfo: "skip",
                       showlegend: false });
       }
       lons.push(c.centre.lon); lats.push(c.centre.lat);
       traces.push({ type: "scattergeo", mode: "markers+text", lon: [c.centre.lon],
                     lat: [c.centre.lat], text: ["#" + c.rank + " " + c.centre.name],
                     textposition: "top center", textfont: { size: 13, color: "#111" },
-                    marker: { size: 11, color: colours[i], line: { width: 2, color: "#111" } },
+                    marker: { size: 12, color: "#fff", line: { width: 3, color: colours[i] } },
                     hovertext: [L.centre + " " + c.centre.name + "<br>" + L.radius + " " +
                                 c.radiusKm.toFixed(1) + " " + L.km + "<br>" + L.observed + " " +
                                 c.observed + " / " + L.expected + " " + c.expected.toFixed(1)],

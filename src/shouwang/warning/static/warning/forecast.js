@@ -43,7 +43,7 @@
     Plotly.newPlot(el, traces, {
       height: 480, margin: { t: 50, r: 10, b: 50, l: 55 }, bargap: 0.1,
       legend: { orientation: "h", x: 0, y: 1.04, yanchor: "bottom" },
-      xaxis: { type: "date" },
+      xaxis: { type: "date", tickformat: "%m-%d" },
       yaxis: { title: { text: L.yAxis }, rangemode: "tozero" },
       shapes: [
         // The days ahead are shaded; the line between today's bar and tomorrow's is "today".

@@ -36,7 +36,8 @@
     Plotly.newPlot(el, traces, {
       height: 560, margin: { t: 40, r: 10, b: 50, l: 55 }, bargap: 0.1,
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
-      xaxis: { type: "date", anchor: "y2" },
+      // Month-day ticks: no month names, which Plotly would write in English.
+      xaxis: { type: "date", anchor: "y2", tickformat: "%m-%d" },
       yaxis: { domain: [0.36, 1], title: { text: L.rt }, range: [0, top] },
       yaxis2: { domain: [0, 0.26], title: { text: L.casesAxis }, rangemode: "tozero" },
       shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, yref: "y", y0: 1, y1: 1,
