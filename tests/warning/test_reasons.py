@@ -21,8 +21,8 @@ def _alert(method: str, value: float, mean: float | None, bound: float | None,
 
 
 @pytest.mark.parametrize(("value", "text"), [
-    (17, "17"), (17.0, "17"), (4.25, "4.2"), (4.26, "4.3"), (0.04, "0"), (12.04, "12"),
-    (None, "—")])
+    (17, "17"), (17.0, "17"), (4.25, "4.2"), (4.26, "4.3"), (0.036, "0.04"), (0.004, "0"),
+    (12.04, "12"), (None, "—")])
 def test_numbers_read_plainly(value: float | None, text: str) -> None:
     assert number(value) == text
 
@@ -42,7 +42,7 @@ def test_one_day_says_no_run_of_days() -> None:
                    upperbound=3.93)
     with translation.override("en"):
         assert alert_reason(alert) == (
-            "C1 above threshold: observed 5, expected 0.7, threshold 3.9")
+            "C1 above threshold: observed 5, expected 0.71, threshold 3.9")
 
 
 def test_a_method_without_its_own_words_still_gives_its_numbers() -> None:

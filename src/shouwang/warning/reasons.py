@@ -18,11 +18,14 @@ from shouwang.warning.models import Alert, Method
 
 
 def number(value: Any, digits: int = 1) -> str:
-    """17 → "17", 4.25 → "4.2", 12.04 → "12" (no decimals when they round to zeros),
-    None → "—"."""
+    """17 → "17", 4.25 → "4.2", 12.04 → "12" (no decimals when they round to zeros), a value
+    below 1 with one more decimal (0.036 → "0.04", so that a small expectation does not read
+    as 0), None → "—"."""
     if value is None:
         return "—"
-    text = f"{float(value):.{digits}f}"
+    x = float(value)
+    places = digits + 1 if 0 < abs(x) < 1 else digits
+    text = f"{x:.{places}f}"
     whole, _dot, decimals = text.partition(".")
     return whole if not decimals.strip("0") else text
 
