@@ -12,9 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from shouwang.accounts.roles import Role
-from shouwang.warning.models import Alert, AlertStatus, Method, Notification, SeriesResult
+from shouwang.warning.models import Alert, AlertStatus, Method, Notification
 from shouwang.warning.services.notify import notify_alert
-from tests.warning.factories import make_alert
+from tests.warning.factories import make_aberration_series, make_alert, make_cluster, make_run
 
 pytestmark = pytest.mark.django_db
 INBOX = "/warning/alerts/"
@@ -92,22 +92,14 @@ def test_inbox_needs_warning_read(people: dict[str, Any]) -> None:
 
 def test_detail_shows_reason_numbers_chart_and_actions(people: dict[str, Any]) -> None:
     alert = make_alert("420106", day=date(2026, 3, 5))
-    from tests.warning.test_alerts_services import _cluster
-
-    run = _cluster(day=date(2026, 3, 6)).run
-    days = [date(2026, 2, 1) + timedelta(days=i) for i in range(34)]
-    SeriesResult.objects.create(run=run, method=Method.EARS_C3, division_code="420106",
-                                level="county", data={
-                                    "t": [d.isoformat() for d in days],
-                                    "observed": [3] * 32 + [17, 2],
-                                    "expected": [4.2] * 34, "upperbound": [9.8] * 34,
-                                    "alarm": [0] * 32 + [1, 0]})
+    make_cluster(day=date(2026, 3, 6))
+    make_aberration_series(alert, run=make_run(date(2026, 3, 6)), days=34)
     html = client(people["wuchang"]).get(f"/warning/alerts/{alert.pk}/").content.decode()
     assert 'data-testid="alert-reason"' in html and "观察 17" in html
     chart = json.loads(re.search(r'id="alert-chart-data"[^>]*>(.*?)</script>', html,
                                  re.S).group(1))  # type: ignore[union-attr]
-    assert chart["day"] == "2026-03-05" and chart["bars"][-2] == 17
-    assert chart["t"][0] == "2026-02-01" and chart["threshold"][0] == 9.8
+    assert chart["day"] == "2026-03-05" and chart["bars"][-1] == 17 and chart["alarm"][-1] == 1
+    assert chart["t"][0] == "2026-01-31" and chart["threshold"][0] == 9.8
     for form in ("form-assign", "form-start", "form-dismiss", "form-note"):
         assert f'data-testid="{form}"' in html
     assert 'data-testid="form-confirm"' not in html  # only once verification started

@@ -18,8 +18,6 @@ from shouwang.warning.models import (
     AlertStatus,
     Notification,
     RunStatus,
-    ScanCluster,
-    WarningRun,
 )
 from shouwang.warning.services.alerts import (
     AlertConflict,
@@ -30,7 +28,7 @@ from shouwang.warning.services.alerts import (
     alert_start_verification,
     alerts_escalate,
 )
-from tests.warning.factories import make_alert
+from tests.warning.factories import make_alert, make_cluster
 
 pytestmark = pytest.mark.django_db
 
@@ -49,16 +47,6 @@ def people(make_user: Any) -> dict[str, Any]:
 
 def _fields(exc: pytest.ExceptionInfo[InvalidInput]) -> set[str]:
     return set(exc.value.fields)
-
-
-def _cluster(disease: str = "covid19", centre: str = "420106", day: date | None = None,
-             status: str = RunStatus.DONE) -> ScanCluster:
-    run = WarningRun.objects.create(day=day or timezone.localdate(), disease_id=disease,
-                                    basis="onset", status=status)
-    return ScanCluster.objects.create(
-        run=run, rank=1, centre_code=centre, division_codes=[centre], radius_km=3.0,
-        start=run.day - timedelta(days=6), end=run.day, observed=30, expected=8.5, llr=12.0,
-        p_value=0.001)
 
 
 # --- transitions -------------------------------------------------------------------------------
@@ -84,9 +72,9 @@ def test_the_whole_way_to_confirmed(people: dict[str, Any]) -> None:
     assert told == [("wuchang", "assigned"), ("wuhan", "status"), ("wuhan", "status")]
 
 
-def test_confirm_with_a_cluster(people: dict[str, Any]) -> None:
+def test_confirm_with_amake_cluster(people: dict[str, Any]) -> None:
     alert = make_alert("420106", status=AlertStatus.VERIFYING)
-    cluster = _cluster()
+    cluster = make_cluster()
     a = alert_confirm(actor=people["wuchang"], alert=alert, version=1, cluster_id=cluster.pk)
     assert a.cluster_id == cluster.pk and a.status == "confirmed"
 
@@ -95,9 +83,9 @@ def test_confirm_with_a_cluster(people: dict[str, Any]) -> None:
 def test_confirm_refuses_a_cluster_it_may_not_link(people: dict[str, Any], which: str) -> None:
     alert = make_alert("420106", status=AlertStatus.VERIFYING)
     cluster_id = {
-        "other_disease": lambda: _cluster(disease="influenza").pk,
-        "outside": lambda: _cluster(centre="420111").pk,
-        "unfinished": lambda: _cluster(status=RunStatus.RUNNING).pk,
+        "other_disease": lambda: make_cluster(disease="influenza").pk,
+        "outside": lambda: make_cluster(centre="420111").pk,
+        "unfinished": lambda: make_cluster(status=RunStatus.RUNNING).pk,
         "missing": lambda: 99999,
     }[which]()
     with pytest.raises(InvalidInput) as exc:

@@ -47,10 +47,10 @@
                     line: { color: "#5b6773", width: 1, dash: "dot" } });
     }
     Plotly.newPlot(el, traces, {
-      margin: { l: 40, r: 10, t: 10, b: 40 }, height: 320, bargap: 0.15, shapes: shapes,
+      margin: { l: 40, r: 10, t: 24, b: 30 }, height: 340, bargap: 0.15, shapes: shapes,
       annotations: [{ x: d.day, y: 1, xref: "x", yref: "paper", text: L.labelDay,
-                      showarrow: false, yanchor: "bottom", font: { color: "#b42318", size: 11 } }],
-      legend: { orientation: "h", y: -0.18 }, xaxis: { type: "date" },
+                      showarrow: false, yanchor: "top", xanchor: "right", font: { color: "#b42318", size: 11 } }],
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" }, xaxis: { type: "date" },
       yaxis: { rangemode: "tozero" }, paper_bgcolor: "#fff", plot_bgcolor: "#fff"
     }, { displayModeBar: false, responsive: true });
     el.setAttribute("aria-busy", "false");
