@@ -175,3 +175,21 @@ def test_notifications_page_and_mark_read(people: dict[str, Any]) -> None:
 def test_nav_has_the_inbox(people: dict[str, Any]) -> None:
     html = client(people["wuchang"]).get(INBOX).content.decode()
     assert 'data-testid="nav-warning-alerts"' in html
+
+
+def test_history_shows_a_re_runs_new_numbers_and_the_assignee_by_name(
+        people: dict[str, Any]) -> None:
+    from shouwang.warning.models import AlertHistory
+
+    alert = make_alert("420106")
+    AlertHistory.objects.create(alert=alert, version=2, kind="update", from_status="new",
+                                to_status="new", changes={"observed": [17, 21],
+                                                          "details": [{"a": 1}, {"a": 2}]})
+    Alert.objects.filter(pk=alert.pk).update(version=2)
+    from shouwang.warning.services.alerts import alert_assign
+
+    alert_assign(actor=people["wuhan"], alert=alert, assignee=people["wuchang"], version=2)
+    html = client(people["wuhan"]).get(f"/warning/alerts/{alert.pk}/").content.decode()
+    assert "重新计算更新" in html and "<strong>观察值</strong> 17 → 21" in html
+    assert "{&#x27;a&#x27;" not in html and "{'a'" not in html
+    assert "<strong>核实人</strong> — → wuchang" in html

@@ -51,6 +51,8 @@ FIELD_LABELS = {
     "cluster": gettext_lazy("时空聚集"), "linked_event": gettext_lazy("关联事件"),
     "dismissed_reason": gettext_lazy("排除原因"), "escalation_level": gettext_lazy("升级次数"),
     "escalated_at": gettext_lazy("升级时间"), "verify_due_at": gettext_lazy("核实时限"),
+    "observed": gettext_lazy("观察值"), "expected": gettext_lazy("期望值"),
+    "threshold": gettext_lazy("阈值"),
 }
 FILTER_KEYS = ("status", "disease", "method", "division", "day_from", "day_to", "mine",
                "overdue")
@@ -197,7 +199,8 @@ def _history(user: Any, alert: Alert) -> list[dict[str, Any]]:
         changes = []
         for key, pair in sorted(h.changes.items()):
             # The status shows as from → to beside the kind.
-            if key == "status" or not isinstance(pair, list) or len(pair) != 2:
+            # A re-run's new details are the reason's inputs: the reason itself shows them.
+            if key in ("status", "details") or not isinstance(pair, list) or len(pair) != 2:
                 continue
             old, new = pair
             if key == "assigned_to":
