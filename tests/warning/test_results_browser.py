@@ -94,3 +94,45 @@ def test_rt_forecast_and_cluster_pages_draw(
     assert page.locator("main h1").inner_text().startswith("Space-time cluster")
     page.screenshot(path=str(ARTIFACTS / "warning-clusters-en.png"), full_page=False)
     assert_no_problems(page)
+
+
+def test_national_maps_draw_provinces_and_frame_the_clusters(
+    page: Any,  # noqa: F811
+    live_server: Any,
+    live_db: None,  # noqa: F811
+) -> None:
+    """A national officer (past the second factor through a session made by the test client)
+    sees the provinces coloured by R_t and every cluster, framed on the clusters."""
+    from shouwang.accounts.roles import Role
+    from tests.factories import ensure_sample_divisions, make_user
+    from tests.warning.results_factories import make_results
+    from tests.warning.test_results_pages import logged_in
+
+    ensure_sample_divisions()
+    make_results(timezone.localdate(), counts=False)
+    nation = make_user(Role.NATIONAL_OFFICER, "000000", username="nation-warning")
+    session = logged_in(nation).cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    page.goto(live_server.url + "/warning/rt/")
+    page.wait_for_selector("#rt-map .choroplethlayer path")
+    # Hubei and Hunan coloured, every other province grey.
+    coloured = _fill_colours(page, "#rt-map .choroplethlayer .trace:nth-child(2) path")
+    assert len(coloured) == 2
+    assert page.locator("#rt-map .choroplethlayer .trace:nth-child(1) path").count() >= 30
+    page.wait_for_function("!document.querySelector('.progress.active')")
+    page.screenshot(path=str(ARTIFACTS / "warning-rt-nation.png"), full_page=True)
+
+    page.goto(live_server.url + "/warning/clusters/")
+    # Framed on the clusters, most provinces lie outside the view: wait for the drawing.
+    page.wait_for_selector("#cluster-map[aria-busy=false] .choroplethlayer path",
+                           state="attached")
+    members = _fill_colours(page, "#cluster-map .choroplethlayer .trace:nth-child(2) path")
+    assert sorted(members) == sorted(["rgb(215, 48, 31)"] * 2 + ["rgb(252, 141, 89)",
+                                                                 "rgb(136, 86, 167)"])
+    assert page.locator("#cluster-map .scattergeo .point").count() == 3
+    assert page.locator("[data-testid=cluster-table] tbody tr").count() == 3
+    page.wait_for_function("!document.querySelector('.progress.active')")
+    page.locator("#cluster-map").screenshot(path=str(ARTIFACTS / "warning-clusters-nation.png"))
+    assert_no_problems(page)

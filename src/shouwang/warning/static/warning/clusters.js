@@ -29,10 +29,12 @@
         if (!(code in rankOf)) { rankOf[code] = i; clusterOf[code] = c; }
       });
     });
-    var base = provinces ? provinces.features : counties.features.filter(function (f) {
+    var base = W.rewind(provinces ? provinces.features : counties.features.filter(function (f) {
       return String(f.id).indexOf(d.prefix) === 0;
-    });
-    var members = counties.features.filter(function (f) { return String(f.id) in rankOf; });
+    }));
+    var members = W.rewind(counties.features.filter(function (f) {
+      return String(f.id) in rankOf;
+    }));
     if (!base.length && !members.length) { W.done(el, el.dataset.empty || ""); return; }
     // The colour follows the rank, as in the table (rank 1, the most likely cluster, is red).
     var colours = d.clusters.map(function (c) {
@@ -84,9 +86,23 @@
         var g = f.geometry, polys = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
         polys.forEach(function (poly) { poly[0].forEach(function (p) { lons.push(p[0]); lats.push(p[1]); }); });
       });
-      var pad = 1.5;
-      geo.lonaxis = { range: [Math.min.apply(null, lons) - pad, Math.max.apply(null, lons) + pad] };
-      geo.lataxis = { range: [Math.min.apply(null, lats) - pad, Math.max.apply(null, lats) + pad] };
+      var pad = 0.6;
+      var lon0 = Math.min.apply(null, lons) - pad, lon1 = Math.max.apply(null, lons) + pad;
+      var lat0 = Math.min.apply(null, lats) - pad, lat1 = Math.max.apply(null, lats) + pad;
+      // Widen the shorter side to the map's shape (a degree of longitude is cos(latitude)
+      // of a degree of latitude), so the frame fills the box instead of a narrow strip.
+      var shape = (el.clientWidth || 900) / 520;
+      var squeeze = Math.cos((lat0 + lat1) / 2 * Math.PI / 180);
+      var wantLon = (lat1 - lat0) * shape / squeeze;
+      if (lon1 - lon0 < wantLon) {
+        var extraLon = (wantLon - (lon1 - lon0)) / 2;
+        lon0 -= extraLon; lon1 += extraLon;
+      } else {
+        var extraLat = ((lon1 - lon0) * squeeze / shape - (lat1 - lat0)) / 2;
+        lat0 -= extraLat; lat1 += extraLat;
+      }
+      geo.lonaxis = { range: [lon0, lon1] };
+      geo.lataxis = { range: [lat0, lat1] };
     } else {
       geo.fitbounds = "locations";
     }

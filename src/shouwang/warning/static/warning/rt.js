@@ -30,6 +30,9 @@
       { x: d.counts.days, y: d.counts.values, type: "bar", name: L.cases, yaxis: "y2",
         marker: { color: "#8c96a0" }, hovertemplate: "%{x|%Y-%m-%d}: %{y}<extra></extra>" }
     ];
+    // No case in the period (counts kept elsewhere, or none reported): R_t alone, full height.
+    var anyCases = d.counts.values.some(function (v) { return v > 0; });
+    if (!anyCases) { traces.pop(); }
     // Early windows can have very wide intervals: the axis stops at 6 so the recent values
     // stay readable (the table lists every number).
     var top = Math.min(Math.max(finiteMax(d.upper), finiteMax(d.mean), 2) * 1.05, 6);
@@ -37,9 +40,10 @@
       height: 560, margin: { t: 40, r: 10, b: 50, l: 55 }, bargap: 0.1,
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
       // Month-day ticks: no month names, which Plotly would write in English.
-      xaxis: { type: "date", anchor: "y2", tickformat: "%m-%d" },
-      yaxis: { domain: [0.36, 1], title: { text: L.rt }, range: [0, top] },
-      yaxis2: { domain: [0, 0.26], title: { text: L.casesAxis }, rangemode: "tozero" },
+      xaxis: { type: "date", anchor: anyCases ? "y2" : "y", tickformat: "%m-%d" },
+      yaxis: { domain: anyCases ? [0.36, 1] : [0, 1], title: { text: L.rt }, range: [0, top] },
+      yaxis2: { domain: [0, 0.26], title: { text: L.casesAxis }, rangemode: "tozero",
+                visible: anyCases },
       shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, yref: "y", y0: 1, y1: 1,
                  line: { color: "#222", width: 1.5, dash: "dash" } }],
       annotations: [{ xref: "paper", x: 0, yref: "y", y: 1, text: L.one, showarrow: false,
@@ -65,9 +69,9 @@
     if (!el || !d) { return; }
     if (!window.Plotly) { W.done(el, ""); return; }
     W.loadJSON(d.geojson).then(function (collection) {
-      var features = collection.features.filter(function (f) {
+      var features = W.rewind(collection.features.filter(function (f) {
         return String(f.id).indexOf(d.prefix) === 0;
-      });
+      }));
       if (!features.length) { W.done(el, el.dataset.empty || ""); return; }
       var L = d.labels;
       var grey = { ids: [], text: [] }, coloured = { ids: [], z: [], text: [], urls: [] };
