@@ -193,3 +193,25 @@ def test_history_shows_a_re_runs_new_numbers_and_the_assignee_by_name(
     assert "重新计算更新" in html and "<strong>观察值</strong> 17 → 21" in html
     assert "{&#x27;a&#x27;" not in html and "{'a'" not in html
     assert "<strong>核实人</strong> — → wuchang" in html
+
+
+def test_inbox_and_api_queries_do_not_grow_with_the_page(people: dict[str, Any]) -> None:
+    """A fresh token for each API call: a token's first use also records its last use."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.accounts.helpers import bearer
+
+    def count(url: str, **extra: Any) -> int:
+        c = client(people["wuhan"])
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(url, **extra).status_code == 200
+        return len(ctx.captured_queries)
+
+    make_alert("420106", day=date(2026, 1, 1), assigned_to=people["wuchang"])
+    few = (count(INBOX), count("/api/v1/warning/alerts", **bearer(people["wuhan"])))
+    for i in range(2, 30):
+        make_alert("420111" if i % 2 else "420106", day=date(2026, 1, i),
+                   assigned_to=people["wuchang"] if i % 2 == 0 else people["hongshan"])
+    many = (count(INBOX), count("/api/v1/warning/alerts", **bearer(people["wuhan"])))
+    assert many == few

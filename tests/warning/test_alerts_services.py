@@ -257,3 +257,15 @@ def test_escalation_hours_must_be_positive(settings: Any) -> None:
     settings.SHOUWANG_ALERT_VERIFY_HOURS = 0
     with pytest.raises(ValueError, match="SHOUWANG_ALERT_VERIFY_HOURS"):
         alerts_escalate(now=T0)
+
+
+def test_the_run_jobs_command_escalates(people: dict[str, Any]) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    alert = make_alert("420106", raised_at=timezone.now() - timedelta(hours=25))
+    out = io.StringIO()
+    call_command("run-jobs", "alert-escalation", stdout=out)
+    assert '"escalated": 1' in out.getvalue() and '"overdue": 1' in out.getvalue()
+    assert Alert.objects.get(pk=alert.pk).escalation_level == 1
