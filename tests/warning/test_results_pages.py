@@ -234,3 +234,33 @@ def test_pages_in_english(results: None) -> None:
         html = client.get("/warning/clusters/", {"disease": "influenza"},
                           HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "No early-warning run yet for Influenza" in html
+
+
+def _queries(who: User, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = logged_in(who)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_queries_do_not_grow_with_children_or_clusters(results: None) -> None:
+    from shouwang.geo.models import Division
+    from shouwang.warning.selectors.results import run_latest
+    from tests.warning.results_factories import add_cluster, add_rt
+
+    officer = city()
+    before = (_queries(officer, "/warning/rt/"), _queries(officer, "/warning/clusters/"))
+    latest = run_latest(disease="covid19")
+    assert latest is not None
+    for i in range(20):
+        code = f"4201{50 + i:02d}"
+        Division(code=code, name=f"测试区{i}", level="county", parent_id="420100").save()
+        add_rt(latest, code, "county", outbreak(0.01 * (i % 5), 0.0, seed=i))
+        add_cluster(latest, 10 + i, code, [code, "420106"])
+    _, html = page(officer, "/warning/rt/")
+    assert len(island(html, "rt-map-data")["rows"]) == 22
+    assert len(island(page(officer, "/warning/clusters/")[1], "cluster-data")["clusters"]) == 21
+    assert (_queries(officer, "/warning/rt/"), _queries(officer, "/warning/clusters/")) == before
