@@ -87,8 +87,10 @@ def _locked(actor: User | None, alert: Alert, version: int | None) -> Alert:
     """The alert's row, locked, if the actor may act on it and it is still at `version`.
 
     Must run inside transaction.atomic()."""
-    current = (Alert.objects.select_for_update().select_related("disease", "assigned_to")
-               .filter(pk=alert.pk).first())
+    # of=("self",): lock the alert only — not its disease (which would serialise every action on
+    # that disease), and PostgreSQL refuses FOR UPDATE on the nullable side of the assignee join.
+    current = (Alert.objects.select_for_update(of=("self",))
+               .select_related("disease", "assigned_to").filter(pk=alert.pk).first())
     if current is None:
         raise NotFound(alert.pk)
     if actor is not None and not in_jurisdiction(actor, current.division_code):
@@ -258,7 +260,7 @@ def alerts_escalate(now: datetime | None = None) -> dict[str, Any]:
     for alert_id in due.order_by("verify_due_at", "id").values_list("id", flat=True):
         figures["overdue"] += 1
         with transaction.atomic():
-            current = (Alert.objects.select_for_update().select_related("disease")
+            current = (Alert.objects.select_for_update(of=("self",)).select_related("disease")
                        .filter(pk=alert_id, status__in=OPEN, verify_due_at__lte=now).first())
             if current is None:  # acted on since the list was read
                 continue

@@ -283,8 +283,8 @@ def notify_alert(alert: Alert, kind: str, *, actor: User | None = None) -> list[
     with transaction.atomic():
         # Locking the alert serialises two notifiers of the same alert (a no-op on SQLite,
         # where writers are serialised anyway).
-        locked = (Alert.objects.select_for_update().select_related("disease", "assigned_to")
-                  .filter(pk=alert.pk).first())
+        locked = (Alert.objects.select_for_update(of=("self",))
+                  .select_related("disease", "assigned_to").filter(pk=alert.pk).first())
         if locked is None or _already_notified(locked, kind):
             return []
         made: list[Notification] = []
