@@ -264,3 +264,15 @@ def test_queries_do_not_grow_with_children_or_clusters(results: None) -> None:
     assert len(island(html, "rt-map-data")["rows"]) == 22
     assert len(island(page(officer, "/warning/clusters/")[1], "cluster-data")["clusters"]) == 21
     assert (_queries(officer, "/warning/rt/"), _queries(officer, "/warning/clusters/")) == before
+
+
+def test_english_pages_have_no_untranslated_chinese(results: None) -> None:
+    client = logged_in(city())
+    with translation.override("en"):
+        for url in ("/warning/rt/", "/warning/forecast/", "/warning/clusters/",
+                    "/warning/rt/?day=2026-01-01", "/warning/rt/?disease=x&day=bad"):
+            html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+            main = html[html.index("<main"):]
+            # The data islands included: the charts' legends and hover labels come from them.
+            texts = re.sub(r"\\u([0-9a-f]{4})", lambda m: chr(int(m.group(1), 16)), main)
+            assert not re.findall(r"[\u4e00-\u9fff]+", texts), url
