@@ -33,9 +33,9 @@ from shouwang.surveillance.views.case_common import disease_label
 from shouwang.warning.models import Method, RunStatus, WarningRun
 from shouwang.warning.selectors import results as selectors
 from shouwang.warning.selectors.results import Place, RtRow
+from shouwang.warning.services.nightly_config import nightly_settings
 
 READ = "warning.read"
-RT_WINDOW = 7  # the nightly job's R_t window: the counts under the chart start this much earlier
 CURVE_DAYS = 60  # observed days before the forecast
 
 # R_t classes, diverging around 1: (upper bound, CSS class, colour). The last has no bound.
@@ -228,10 +228,10 @@ def rt_page(request: AuthedRequest, division: str | None = None) -> HttpResponse
         context["legend"] = _legend()
     if series is not None and series.days:
         t = series.days
-        first = date.fromisoformat(t[0]) - timedelta(days=RT_WINDOW - 1)
+        # The counts under the chart start with the first window (the job's R_t window).
+        first = date.fromisoformat(t[0]) - timedelta(days=nightly_settings().rt_window - 1)
         count_days, counts = _daily_totals(request, picked, first, series.run.day)
         context["series"] = series
-        context["latest_bin"] = rt_bin(series.latest)
         context["latest_cls"] = (RT_BINS[b][1] if (b := rt_bin(series.latest)) is not None
                                  else "rt-none")
         context["trend"] = RtRow(picked.division, series.latest, series.latest_lower,
