@@ -64,6 +64,14 @@ def test_rt_forecast_and_cluster_pages_draw(
     assert page.locator("#rt-map .choroplethlayer .trace:nth-child(1) path").count() >= 10
     page.wait_for_function("!document.querySelector('.progress.active')")
     page.screenshot(path=str(ARTIFACTS / "warning-rt.png"), full_page=True)
+    # A click on a county of the map opens its page (the event Plotly sends on a click).
+    page.evaluate("document.getElementById('rt-map').emit('plotly_click', "
+                  "{points: [{location: '420111'}]})")
+    page.wait_for_url("**/warning/rt/420111/?disease=covid19")
+    assert "洪山区" in page.locator("[data-testid=results-division]").inner_text()
+    page.wait_for_selector("#rt-chart .plot-container svg")
+    page.go_back()
+    page.wait_for_selector("#rt-chart .plot-container svg")
 
     # Nowcast and forecast: two bands and the "today" line.
     page.click("[data-testid=tab-forecast]")
