@@ -8,20 +8,21 @@ Setup (seeded, so every run gives the same table):
   years so that Farrington flexible has its R defaults (b = 5 years back).
 - 20 of them get an outbreak: shouwang.epi.outbreak.simulate_outbreak for one region of
   300,000 people (its COVID-19-like defaults but R0 2.0 and control from day 30, 5 imported
-  seeds, no travel: tens to thousands of cases), seeded on a random day among the first 60 of the last 150 (the study
-  period); its cases are added to the county's counts on their report day. The true start of
-  an outbreak is the report day of its first case. An outbreak with fewer than 20 cases died
-  out: it is scored neither as detected nor missed, and its county not as quiet.
+  seeds, no travel: tens to thousands of cases), seeded on a random day among the first 60
+  of the last 150 (the study period); its cases are added to the county's counts on their
+  report day. The true start of an outbreak is the report day of its first case. An outbreak
+  with fewer than 20 cases died out: it is scored neither as detected nor missed, and its
+  county not as quiet.
 - Every method is run as the nightly job runs it (services.nightly_config defaults), day by
-  day over the study period: EARS C1/C2/C3 (R's defaults, 7-day baseline), CUSUM (28 days
-  evaluated after 62 days that train its mean, k = 1.04, h = 2.26), Farrington flexible on
-  weeks ending each study Sunday-equivalent (R's defaults), the prospective space-time
-  permutation scan on the last 28 days (30 locations, 14 days, 199 replicates here instead of
-  999, p < 0.05; scored twice: a county alarms when it is the centre of a significant cluster,
-  where the job raises the alert, or when it lies anywhere in one), and the R_t rule (the
-  lower bound of R_t's 95 % interval above 1 for 7 days in a row with ≥ 10 cases over them;
-  serial interval 4.7 ± 2.9 days, on the report-date counts since the synthetic counts have
-  no onset dates).
+  day over the study period: EARS C1/C2/C3 (R's defaults, 7-day baseline); CUSUM (28 days
+  evaluated after 62 days that train its mean, k = 1.04, h = 2.26); Farrington flexible (R's
+  defaults) on weeks ending on the study's last day and every 7 days before; the prospective
+  space-time permutation scan on the last 28 days (30 locations, 14 days, p < 0.05, 199
+  replicates here instead of 999), scored twice: a county alarms when it is the centre of a
+  significant cluster (where the job raises the alert) or when it lies anywhere in one; and
+  the R_t rule (the lower bound of R_t's 95 % interval above 1 for 7 days in a row with ≥ 10
+  cases over them; serial interval 4.7 ± 2.9 days, on the report-date counts since the
+  synthetic counts have no onset dates).
 
 Figures per method: outbreaks detected (an alarm in the outbreak's county on or after its true
 start within the study period), detection delay in days (first such alarm − true start:

@@ -54,8 +54,8 @@ def county_day_matrix(*, disease: str, basis: str, since: date, until: date,
                       counties: Counties) -> NDArray[np.float64]:
     """counties × days (every classification summed) of one disease on one basis, dense.
 
-    Cells of county codes outside `counties` are dropped (pass the codes of `cells_counties`
-    first when they must be kept)."""
+    Cells of county codes outside `counties` are dropped; `all_counties(count_codes(...))`
+    includes every code the counts carry."""
     classes = list(Classification.values)
     sql, params = _matrix_sql("", basis, disease, since, until, classes)
     cells = _matrix_cells(sql, params)
