@@ -174,3 +174,17 @@ def test_not_a_backend_is_refused(settings: Any) -> None:
     settings.SHOUWANG_NOTIFY_BACKENDS = ["shouwang.warning.models.Alert"]
     with pytest.raises(TypeError, match="not a notification backend"):
         notify.notify_backends()
+
+
+def test_escalation_message_gives_the_new_deadline_in_local_time(
+        officers: dict[str, Any]) -> None:
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    due = datetime(2026, 3, 3, 0, 30, tzinfo=timezone.get_fixed_timezone(0))  # 08:30 in China
+    alert = make_alert("420106", escalation_level=1)
+    alert.verify_due_at = due
+    alert.save()
+    note = notify_alert(alert, "escalated")[0]
+    assert "第 1 次升级" in note.body and "2026-03-03 08:30" in note.body

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO, runtime_checkable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -256,7 +256,7 @@ def message(alert: Alert, kind: str) -> tuple[str, str]:
     if kind == ESCALATED:
         lines.append(_("第 %(n)s 次升级；核实时限：%(due)s") % {
             "n": alert.escalation_level,
-            "due": alert.verify_due_at.strftime("%Y-%m-%d %H:%M %Z")})
+            "due": timezone.localtime(alert.verify_due_at).strftime("%Y-%m-%d %H:%M")})
     lines.append(_("请在“预警处置”中查看：/warning/alerts/%(id)s/") % facts)
     return subject[:255], "\n".join(lines)
 
@@ -306,8 +306,6 @@ def notify_alert(alert: Alert, kind: str, *, actor: User | None = None) -> list[
 def notifications_mark_read(*, actor: User, ids: Sequence[int] | None = None) -> int:
     """Mark the actor's notifications read: those of `ids` (others' ids are ignored), or all
     when `ids` is None. Returns how many changed."""
-    from django.utils import timezone
-
     qs = Notification.objects.filter(user=actor, read_at=None)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
