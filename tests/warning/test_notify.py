@@ -188,3 +188,13 @@ def test_escalation_message_gives_the_new_deadline_in_local_time(
     alert.save()
     note = notify_alert(alert, "escalated")[0]
     assert "第 1 次升级" in note.body and "2026-03-03 08:30" in note.body
+
+
+def test_a_misconfigured_backend_list_keeps_the_in_app_notification(
+        officers: dict[str, Any], settings: Any, django_capture_on_commit_callbacks: Any,
+        caplog: Any) -> None:
+    settings.SHOUWANG_NOTIFY_BACKENDS = ["no.such.Backend"]
+    with django_capture_on_commit_callbacks(execute=True):
+        notes = notify_alert(make_alert("420106"), "new_alert")
+    assert Notification.objects.get(pk=notes[0].pk).channels == ["app"]
+    assert "cannot be loaded" in caplog.text

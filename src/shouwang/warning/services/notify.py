@@ -127,8 +127,15 @@ def notify_backends() -> list[NotificationBackend]:
 
 
 def _deliver(notification_ids: list[int]) -> None:
-    """After commit: send every notification through every backend; record the channels."""
-    backends = notify_backends()
+    """After commit: send every notification through every backend; record the channels.
+
+    Runs after the change committed, so nothing here may fail the request: a backend that
+    cannot be loaded or raises is logged, and the in-app notification stands."""
+    try:
+        backends = notify_backends()
+    except Exception:
+        logger.exception("SHOUWANG_NOTIFY_BACKENDS cannot be loaded; in-app notifications only")
+        return
     rows = Notification.objects.select_related("user").filter(pk__in=notification_ids)
     for note in rows:
         channels = [APP_CHANNEL]
