@@ -20,7 +20,9 @@ from tests.dashboard.test_browser import (  # noqa: F401  # fixtures are used by
     browser,
     live_db,
     log_in,
+    no_horizontal_scroll,
     page,
+    phone,
 )
 from tests.factories import make_user
 from tests.warning.factories import make_aberration_series, make_alert
@@ -111,6 +113,26 @@ def test_inbox_detail_verify_dismiss(
     page.goto(f"{live_server.url}/warning/alerts/")
     _shot(page, "alerts-inbox-en")
     assert_no_problems(page)
+
+
+def test_on_a_phone(
+    phone: Any,  # noqa: F811  # the imported fixture, used by name
+    live_server: Any,
+    live_db: None,  # noqa: F811
+) -> None:
+    officer = make_user(Role.COUNTY_OFFICER, "420106", username="wuchang")
+    alert = make_alert("420106", raised_at=timezone.now() - timedelta(hours=30))
+    make_aberration_series(alert)
+    log_in(phone, live_server.url, officer.username)
+    phone.goto(f"{live_server.url}/warning/alerts/")
+    phone.wait_for_selector("[data-testid=alert-table]")
+    assert no_horizontal_scroll(phone)
+    _shot(phone, "alerts-inbox-phone")
+    phone.goto(f"{live_server.url}/warning/alerts/{alert.pk}/")
+    phone.wait_for_selector("#alert-chart .plot-container svg")
+    assert no_horizontal_scroll(phone)
+    _shot(phone, "alert-detail-phone")
+    assert_no_problems(phone)
 
 
 def test_the_disease_list_survives_the_live_server_flush(transactional_db: None) -> None:
