@@ -322,3 +322,25 @@ def test_english_audit_count_is_pluralised(make_user):
     n = AuditEvent.objects.filter(division_code__startswith="420111").count()
     assert n > 1
     assert f"Hongshan Qu (洪山区) has {n} audit records." in html
+
+
+@pytest.mark.django_db
+def test_open_alerts_and_unread_notifications_show_on_home_and_in_navigation(make_user):
+    from shouwang.warning.models import AlertStatus, Notification
+    from tests.warning.factories import make_alert
+
+    officer = make_user(Role.COUNTY_OFFICER, "420111")
+    html = logged_in(officer).get("/").content.decode()
+    assert "洪山区没有待核实的预警信号" in html
+    assert "nav-badge" not in html
+
+    make_alert("420111")
+    make_alert("420111", method="cusum", status=AlertStatus.VERIFYING)
+    make_alert("420111", method="farrington", status=AlertStatus.DISMISSED)
+    make_alert("420106")  # 武昌区's: not the officer's
+    alert = make_alert("420111", method="scan")
+    Notification.objects.create(user=officer, alert=alert, kind="new_alert", subject="x")
+    html = logged_in(officer).get("/").content.decode()
+    assert "洪山区有 3 条预警待核实" in html
+    assert re.search(r'data-testid="nav-badge-warning-alerts">3<', html)
+    assert re.search(r'data-testid="nav-badge-notifications">1<', html)

@@ -31,6 +31,12 @@ def _audit_events_in_jurisdiction(user: User) -> int:
     return audit_event_list(user=user).count()
 
 
+def _open_alerts(user: User) -> int:
+    from shouwang.warning.selectors.alerts import open_alert_count
+
+    return open_alert_count(user=user)
+
+
 RECENT_DAYS = 30
 
 
@@ -65,7 +71,10 @@ AREAS: list[Area] = [
          count_text=ngettext_lazy("%(division)s近 30 天报告病例 %(count)d 例。",
                                   "%(division)s近 30 天报告病例 %(count)d 例。", "count")),
     Area("warning", "warning.read", _("预警"),
-         _("%(division)s还没有预警信号。异常探测将随预警功能上线。")),
+         _("%(division)s没有待核实的预警信号。"),
+         url_name="warning:alerts", count=_open_alerts,
+         count_text=ngettext_lazy("%(division)s有 %(count)d 条预警待核实。",
+                                  "%(division)s有 %(count)d 条预警待核实。", "count")),
     Area("tracing", "tracing.read", _("流调与密接"),
          _("%(division)s还没有密切接触者或聚集性疫情记录。流行病学调查将随流调功能上线。")),
     Area("risk", "risk.read", _("风险等级"),

@@ -28,7 +28,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        entries.append({"key": entry.key, "label": entry.label, "url": url, "active": False})
+        badge = entry.badge(user) if entry.badge is not None else 0
+        entries.append({"key": entry.key, "label": entry.label, "url": url, "active": False,
+                        "badge": badge})
     # Only the most specific entry is current: /surveillance/cases/new/ is the report form,
     # not also the line list at /surveillance/cases/.
     matching = [e for e in entries if _is_active(request.path, str(e["url"]), home)]

@@ -6,10 +6,15 @@ does not resolve (its app is not installed) is left out rather than breaking eve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from shouwang.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,21 @@ class NavEntry:
     label: str | Promise
     url_name: str
     capability: str
+    # A number worth the user's attention next to the entry (unread, open …): a scoped count;
+    # shown when above zero.
+    badge: Callable[[User], int] | None = None
+
+
+def _unread_notifications(user: User) -> int:
+    from shouwang.warning.selectors.alerts import unread_count
+
+    return unread_count(user=user)
+
+
+def _open_alerts(user: User) -> int:
+    from shouwang.warning.selectors.alerts import open_alert_count
+
+    return open_alert_count(user=user)
 
 
 NAVIGATION: list[NavEntry] = [
@@ -33,6 +53,9 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("curve", _("流行曲线"), "surveillance:curve", "surveillance.read"),
     NavEntry("imports", _("批量导入"), "surveillance:imports", "surveillance.write"),
     NavEntry("warning-results", _("Rt 与趋势预测"), "warning:rt", "warning.read"),
-    NavEntry("warning-alerts", _("预警处置"), "warning:alerts", "warning.read"),
+    NavEntry("warning-alerts", _("预警处置"), "warning:alerts", "warning.read",
+             badge=_open_alerts),
+    NavEntry("notifications", _("我的通知"), "warning:notifications", "warning.read",
+             badge=_unread_notifications),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]

@@ -104,6 +104,11 @@ def alert_counts(*, user: User, filters: AlertFilters | None = None) -> dict[str
     return counts
 
 
+def open_alert_count(*, user: User) -> int:
+    """Alerts in the reader's area still waiting for verification (new or under way)."""
+    return _filtered(user, AlertFilters(), with_status=False).filter(status__in=OPEN).count()
+
+
 def alert_get(*, user: User, alert_id: int) -> Alert:
     """One alert, or Http404 when it does not exist or lies outside the reader's area."""
     return get_scoped_or_404(
