@@ -81,7 +81,7 @@ def options(user: object, since: date, until: date) -> dict[str, float]:
     from shouwang.surveillance.selectors import counts as sel
 
     wanted = list(Classification.values)
-    sql, params = sel._matrix_sql("", "onset", "covid19", since, until, wanted)
+    sql, params = sel.matrix_sql("", "onset", "covid19", since, until, wanted)
     timings: dict[str, float] = {}
 
     def orm_rows() -> None:  # what the API's daily endpoint did: one NamedTuple per cell
@@ -118,7 +118,7 @@ def options(user: object, since: date, until: date) -> dict[str, float]:
         np.frombuffer(memoryview(buffer)[19:len(buffer) - 2], dtype=row)
 
     def packed_bytea() -> None:  # the selector's fetch: one bytea of int4send values
-        sel._matrix_cells(sql, params)
+        sel.matrix_cells(sql, params)
 
     def matrix() -> None:  # the selector: packed bytea (PostgreSQL) or cursor (SQLite) + dense
         sel.count_matrix(user=user, disease="covid19", since=since, until=until,  # type: ignore[arg-type]

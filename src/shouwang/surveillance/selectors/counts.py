@@ -263,7 +263,7 @@ class CountMatrix:
         return summed
 
 
-def _matrix_sql(prefix: str, basis: str, disease: str, since: date, until: date,
+def matrix_sql(prefix: str, basis: str, disease: str, since: date, until: date,
                 classifications: Sequence[str]) -> tuple[str, list[Any]]:
     """One row per non-zero cell, as four integers: county code, day offset, classification
     index (1-based), count. Read straight off the covering index (basis, disease, day,
@@ -292,7 +292,7 @@ def _matrix_sql(prefix: str, basis: str, disease: str, since: date, until: date,
     return sql, [since, *classifications, *params, *classifications]
 
 
-def _matrix_cells(sql: str, params: list[Any]) -> NDArray[np.int64]:
+def matrix_cells(sql: str, params: list[Any]) -> NDArray[np.int64]:
     """The cells as an n × 4 integer array.
 
     PostgreSQL: the server packs every cell into ONE bytea (`string_agg` of `int4send`, 16 bytes
@@ -335,8 +335,8 @@ def count_matrix(
     wanted = check_filters(basis=basis, since=since, until=until, disease=disease,
                            classifications=classifications)
     scope = resolve_scope(user=user, division_code=division_code, level="county")
-    sql, params = _matrix_sql(scope.prefix, basis, disease, since, until, wanted)
-    cells = _matrix_cells(sql, params)
+    sql, params = matrix_sql(scope.prefix, basis, disease, since, until, wanted)
+    cells = matrix_cells(sql, params)
     known = Division.objects.filter(level=Level.COUNTY)
     if scope.prefix:
         known = known.filter(prefix_q("code", scope.prefix))

@@ -17,7 +17,7 @@ from django.db.models import Min
 
 from shouwang.geo.models import PREFIX_LENGTH, Division, Level
 from shouwang.surveillance.models import Classification, DailyCount, DateBasis, Disease
-from shouwang.surveillance.selectors.counts import _matrix_cells, _matrix_sql
+from shouwang.surveillance.selectors.counts import matrix_cells, matrix_sql
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -57,8 +57,8 @@ def county_day_matrix(*, disease: str, basis: str, since: date, until: date,
     Cells of county codes outside `counties` are dropped; `all_counties(count_codes(...))`
     includes every code the counts carry."""
     classes = list(Classification.values)
-    sql, params = _matrix_sql("", basis, disease, since, until, classes)
-    cells = _matrix_cells(sql, params)
+    sql, params = matrix_sql("", basis, disease, since, until, classes)
+    cells = matrix_cells(sql, params)
     n_days = (until - since).days + 1
     out = np.zeros((len(counties.codes), n_days), dtype=np.float64)
     if len(cells):
