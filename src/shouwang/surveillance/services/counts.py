@@ -244,24 +244,62 @@ def daily_counts_add(deltas: dict[Cell, int]) -> None:
     _lock_counties(cell[0] for cell in changed)
     table = connection.ops.quote_name(DailyCount._meta.db_table)
     key = "county_code, day, basis, disease_id, classification"
-    rows = [(county, connection.ops.adapt_datefield_value(day), basis, disease, cls, n)
+    rows = [(county, day, basis, disease, cls, n)
             for (county, day, basis, disease, cls), n in sorted(changed.items())]
-    where = ("county_code = %s AND day = %s AND basis = %s AND disease_id = %s "
-             "AND classification = %s")
+    more = [row for row in rows if row[5] > 0]
+    fewer = [row for row in rows if row[5] < 0]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _add_postgresql(cursor, table, key, more, fewer)
+        else:
+            _add_each(cursor, table, key, more, fewer)
+
+
+_WHERE = "county_code = %s AND day = %s AND basis = %s AND disease_id = %s AND classification = %s"
+
+
+def _add_each(cursor: Any, table: str, key: str, more: list[tuple[Any, ...]],
+              fewer: list[tuple[Any, ...]]) -> None:
+    """One statement per cell (SQLite runs them in-process; the B-tree work dominates)."""
+    adapt = connection.ops.adapt_datefield_value
+    cursor.executemany(
+        f"INSERT INTO {table} ({key}, count) VALUES (%s, %s, %s, %s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + excluded.count",
+        [(c, adapt(d), b, dis, cls, n) for c, d, b, dis, cls, n in more])
+    if fewer:
+        # A cell that is missing stays missing (it holds nothing to take away from).
         cursor.executemany(
-            f"INSERT INTO {table} ({key}, count) VALUES (%s, %s, %s, %s, %s, %s) "  # noqa: S608
+            f"UPDATE {table} SET count = CASE WHEN count + %s > 0 "  # noqa: S608
+            f"THEN count + %s ELSE 0 END WHERE {_WHERE}",
+            [(n, n, c, adapt(d), b, dis, cls) for c, d, b, dis, cls, n in fewer])
+        cursor.executemany(f"DELETE FROM {table} WHERE {_WHERE} AND count <= 0",  # noqa: S608
+                           [(c, adapt(d), b, dis, cls) for c, d, b, dis, cls, _n in fewer])
+
+
+def _add_postgresql(cursor: Any, table: str, key: str, more: list[tuple[Any, ...]],
+                    fewer: list[tuple[Any, ...]]) -> None:
+    """One statement over arrays for all cells: a statement per cell cost 200 µs a report
+    (three cells each) in round trips and planning, the whole import's largest step."""
+    cells = ("SELECT * FROM unnest(%s::varchar[], %s::date[], %s::varchar[], %s::varchar[], "
+             "%s::varchar[], %s::integer[]) AS d(county_code, day, basis, disease_id, "
+             "classification, n)")
+
+    def columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+        return [list(column) for column in zip(*rows, strict=True)]
+
+    if more:
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, count) {cells} "
             f"ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + excluded.count",
-            [row for row in rows if row[5] > 0])
-        fewer = [row for row in rows if row[5] < 0]
-        if fewer:
-            # A cell that is missing stays missing (it holds nothing to take away from).
-            cursor.executemany(
-                f"UPDATE {table} SET count = CASE WHEN count + %s > 0 "  # noqa: S608
-                f"THEN count + %s ELSE 0 END WHERE {where}",
-                [(row[5], row[5], *row[:5]) for row in fewer])
-            cursor.executemany(f"DELETE FROM {table} WHERE {where} AND count <= 0",  # noqa: S608
-                               [row[:5] for row in fewer])
+            columns(more))
+    if fewer:
+        match = " AND ".join(f"t.{c} = d.{c}" for c in key.split(", "))
+        cursor.execute(
+            f"UPDATE {table} t SET count = GREATEST(t.count + d.n, 0) "  # noqa: S608
+            f"FROM ({cells}) d WHERE {match}", columns(fewer))
+        cursor.execute(
+            f"DELETE FROM {table} t USING ({cells}) d WHERE {match} AND t.count <= 0",  # noqa: S608
+            columns(fewer))
 
 
 __all__ = [
