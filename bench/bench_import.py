@@ -152,6 +152,7 @@ def clear(user_id: int) -> None:
 
 
 def main() -> None:
+    from shouwang.surveillance.services import import_rows
     from shouwang.surveillance.services.imports import import_run, import_upload
 
     call_command("migrate", verbosity=0)
@@ -169,6 +170,7 @@ def main() -> None:
     content = path.read_bytes()
     load_before = os.getloadavg()[0]
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     profiler = cProfile.Profile() if PROFILE else None
     t0 = time.perf_counter()
     if profiler:
@@ -178,7 +180,10 @@ def main() -> None:
     batch = import_run(batch=batch)
     seconds = time.perf_counter() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    # The reader process (import_pipeline), reaped when the import ends.
+    reader_cpu = (kids1.ru_utime - kids0.ru_utime) + (kids1.ru_stime - kids0.ru_stime)
     if profiler:
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
@@ -190,12 +195,17 @@ def main() -> None:
         "errors": batch.error_rows, "candidate_rows": batch.candidate_rows,
         "upload_seconds": round(uploaded, 2), "seconds": round(seconds, 2),
         "rows_per_second": round(batch.total_rows / seconds),
-        # The import's own CPU time (this process; PostgreSQL's server time is not in it) and
-        # the machine's load: on a shared 2-CPU machine the wall-clock rate depends on both.
+        # The import's own CPU time (the writer, this process; PostgreSQL's server time is not in
+        # it) and the machine's load: on a shared 2-CPU machine the wall-clock rate depends on
+        # both.
         "cpu_seconds": round(cpu, 1),
         "rows_per_cpu_second": round(batch.total_rows / cpu),
+        "reader_cpu_seconds": round(reader_cpu, 1),
+        # What the two processes would reach on two free cores: the busier one sets the pace
+        # (PostgreSQL's own server time is in neither).
+        "rows_per_second_if_alone": round(batch.total_rows / max(cpu, reader_cpu)),
         "load_average_before_after": [round(load_before, 1), round(os.getloadavg()[0], 1)],
-        "chunk": int(os.environ.get("SHOUWANG_IMPORT_CHUNK", "5000")),
+        "chunk": import_rows.CHUNK,
     }
     name = f"import_{vendor}" if ROWS == 1_000_000 else f"import_{vendor}_{ROWS}"
     write_result(name, figures,
