@@ -13,7 +13,6 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from shouwang.core.errors import InvalidInput
 from shouwang.geo.selectors import division_names
 from shouwang.surveillance.models import (
     CaseReport,
@@ -33,10 +32,6 @@ BASIS_FIELDS = {
 }
 TRI = {"1": True, "0": False}
 Errors = dict[str, list[str]]
-
-
-def field_errors(exc: InvalidInput) -> Errors:
-    return {k: [str(m) for m in v] for k, v in exc.fields.items()}
 
 
 @dataclass(frozen=True)

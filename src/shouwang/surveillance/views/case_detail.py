@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
-from shouwang.core.errors import InvalidInput
+from shouwang.core.record_actions import versioned_action
 from shouwang.core.scoping import scoped
 from shouwang.surveillance.models import (
     CaseReport,
@@ -31,7 +30,6 @@ from shouwang.surveillance.services import cases as services
 from shouwang.surveillance.services import dedup
 from shouwang.surveillance.views.case_common import (
     disease_label,
-    field_errors,
     masked_person,
     names_for,
 )
@@ -136,24 +134,10 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
 def _act(request: AuthedRequest, case_id: int, action: str,
          call: Callable[[CaseReport, int], Any], done: str) -> HttpResponse:
     case = selectors.case_get(user=request.user, case_id=case_id)
-    try:
-        version = int(request.POST.get("version") or "")
-    except ValueError:
-        version = 0
-    form = {k: str(v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
-    try:
-        call(case, version)
-    except InvalidInput as exc:
-        return render_detail(request, case_id, action=action, errors=field_errors(exc),
-                             status=422, form=form)
-    except services.CaseConflict as exc:
-        return render_detail(request, case_id, action=action,
-                             errors={"all": [exc.message]}, status=409, form=form)
-    # The report's page itself answers (as the account pages do), not a redirect: a resent
-    # form names a version that is gone by then, so a reload is refused as a conflict and
-    # changes nothing.
-    messages.success(request, done)
-    return render_detail(request, case_id)
+    return versioned_action(
+        request, record=case, action=action, call=call, done=done,
+        render=lambda **kw: render_detail(request, case_id, **kw),
+        conflicts=(services.CaseConflict,))
 
 
 def _reason(request: AuthedRequest) -> str:

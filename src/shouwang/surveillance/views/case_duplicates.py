@@ -14,12 +14,12 @@ from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.audit import audit_log
 from shouwang.core.errors import InvalidInput
 from shouwang.core.models import AuditAction
+from shouwang.core.record_actions import field_errors
 from shouwang.surveillance.selectors import cases as selectors
 from shouwang.surveillance.services import cases as services
 from shouwang.surveillance.services import dedup
 from shouwang.surveillance.views.case_common import (
     disease_label,
-    field_errors,
     masked_person,
     names_for,
 )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.errors import InvalidInput
+from shouwang.core.record_actions import field_errors
 from shouwang.geo.models import NATION_CODE, Division
 from shouwang.geo.selectors import division_path
 from shouwang.surveillance.models import (
@@ -37,7 +38,7 @@ from shouwang.surveillance.selectors import cases as selectors
 from shouwang.surveillance.selectors.labs import lab_result_detail
 from shouwang.surveillance.services import cases as services
 from shouwang.surveillance.validation import active_diseases
-from shouwang.surveillance.views.case_common import disease_label, field_errors
+from shouwang.surveillance.views.case_common import disease_label
 
 WRITE = "surveillance.write"
 SOURCE_KEY_PREFIX = "web-"  # the source key of a form is this + its one-time token

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.errors import InvalidInput
+from shouwang.core.record_actions import field_errors
 from shouwang.core.scoping import jurisdiction_prefix
 from shouwang.surveillance.models import CaseStatus, Classification, DateBasis
 from shouwang.surveillance.selectors import cases as selectors
@@ -27,7 +28,6 @@ from shouwang.surveillance.services import cases as services
 from shouwang.surveillance.views.case_common import (
     disease_choices,
     disease_label,
-    field_errors,
     names_for,
     read_list_query,
 )

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.errors import InvalidInput
+from shouwang.core.record_actions import field_errors
 from shouwang.surveillance.selectors import timeliness as selectors
-from shouwang.surveillance.views.case_common import disease_label, field_errors, names_for
+from shouwang.surveillance.views.case_common import disease_label, names_for
 from shouwang.surveillance.views.counts import _date
 
 DEFAULT_DAYS = 30

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -27,8 +26,9 @@ from django.views.decorators.http import require_POST
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.errors import InvalidInput
+from shouwang.core.record_actions import field_errors, versioned_action
 from shouwang.geo.selectors import division_names
-from shouwang.surveillance.views.case_common import disease_choices, disease_label, field_errors
+from shouwang.surveillance.views.case_common import disease_choices, disease_label
 from shouwang.warning.models import Alert, AlertStatus, Method, SeriesResult
 from shouwang.warning.selectors import alerts as selectors
 from shouwang.warning.services import alerts as services
@@ -250,23 +250,10 @@ def alert_detail(request: AuthedRequest, alert_id: int) -> HttpResponse:
 def _act(request: AuthedRequest, alert_id: int, action: str,
          call: Callable[[Alert, int], Any], done: str) -> HttpResponse:
     alert = selectors.alert_get(user=request.user, alert_id=alert_id)
-    try:
-        version = int(request.POST.get("version") or "")
-    except ValueError:
-        version = 0
-    form = {k: str(v) for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
-    try:
-        call(alert, version)
-    except InvalidInput as exc:
-        return render_detail(request, alert_id, action=action, errors=field_errors(exc),
-                             status=422, form=form)
-    except services.AlertConflict as exc:
-        return render_detail(request, alert_id, action=action,
-                             errors={"all": [exc.message]}, status=409, form=form)
-    except PermissionDenied:
-        raise
-    messages.success(request, done)
-    return render_detail(request, alert_id)
+    return versioned_action(
+        request, record=alert, action=action, call=call, done=done,
+        render=lambda **kw: render_detail(request, alert_id, **kw),
+        conflicts=(services.AlertConflict,))
 
 
 @require_capability(WRITE)
