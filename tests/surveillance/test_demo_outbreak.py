@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from shouwang.accounts.roles import Role
@@ -89,3 +90,35 @@ def test_same_seed_same_cards_other_seed_other_cards(tiny: None) -> None:
     assert payloads(5) == payloads(5)
     assert payloads(5) != payloads(6)
     assert len(payloads(5)) == 30
+
+
+def test_the_national_demo_seeds_later_outbreaks_in_other_hubs() -> None:
+    import random
+
+    counties = [demo.County("420106", "武昌区", 30.55, 114.31, 9e5),
+                demo.County("420111", "洪山区", 30.50, 114.34, 9e5),
+                demo.County("440106", "天河区", 23.12, 113.36, 9e5),
+                demo.County("440104", "越秀区", 23.13, 113.27, 9e5)]
+    params = demo.outbreak_params(counties)
+    cases, infections, starts = demo.simulate_outbreaks(counties, params, random.Random(5))
+    later = dict(demo.FURTHER_OUTBREAKS)["440106"]
+    assert starts == [f"420106 {demo.OUTBREAK_START}",
+                      f"440106 {demo.OUTBREAK_START + timedelta(days=later)}"]
+    assert infections > 0 and len(cases) > 0
+    # Everything stays on the common calendar: nothing after the last day.
+    assert cases.report_hours.max() <= 24 * demo.OUTBREAK_DAYS
+    # Guangzhou's epidemic starts on its day (with this seed Wuhan's does not reach Guangzhou
+    # earlier), so no local case there is infected before it.
+    guangzhou = np.isin(cases.region, [2, 3]) & ~cases.imported
+    assert (cases.infection_day[guangzhou] >= later).all()
+
+
+def test_a_later_outbreak_is_shifted_onto_the_common_calendar() -> None:
+    base = simulate_outbreak([5e5, 5e5], [30.5, 30.6], [114.3, 114.4],
+                             demo.OutbreakParams(days=40, intervention_day=None), seed=3).cases
+    shifted = demo._shifted(base, 10)
+    assert (shifted.infection_day == base.infection_day + 10).all()
+    assert ((shifted.onset_day == -1) == (base.onset_day == -1)).all()
+    onset = base.onset_day >= 0
+    assert (shifted.onset_day[onset] == base.onset_day[onset] + 10).all()
+    assert np.allclose(shifted.report_hours, base.report_hours + 240)

@@ -19,7 +19,7 @@ import hashlib
 import io
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -49,6 +49,11 @@ MAX_CASES = {"small": 1200, "province": 40_000, "national": 200_000}
 CASES_PER_COUNTY_RECORD = 2
 # Where the outbreak starts, if the scale includes it (江汉区, then 武昌区); else the most populous.
 ORIGIN_PREFERENCE = ("420104", "420106")
+# The national demo: later outbreaks seeded in other regions' hubs, each from its own day after
+# OUTBREAK_START (known start dates for scoring the early-warning methods); a scale without the
+# hub leaves it out, so the city and province demos are one outbreak.
+FURTHER_OUTBREAKS = (("440106", 20), ("310115", 35), ("110105", 50), ("510107", 65),
+                     ("610113", 80))
 # Seeds are imported from outside: from this city when it is outside the scale, else abroad.
 EXTERNAL_ORIGIN_DIVISION = "440100"
 EXTERNAL_ORIGIN_COUNTRY = "SGP"
@@ -202,13 +207,10 @@ def build_demo_outbreak(ctx: DemoContext) -> None:
     reporter = User.objects.get(username=REPORTER)
     rng = ctx.rng("surveillance.outbreak")
     params = outbreak_params(counties)
-    outbreak = simulate_outbreak(
-        [c.population for c in counties], [c.latitude for c in counties],
-        [c.longitude for c in counties], params, seed=rng.getrandbits(63),
-    )
+    simulated, infections, starts = simulate_outbreaks(counties, params, rng)
     limit = min(MAX_CASES.get(ctx.scale.name, 1200),
                 CASES_PER_COUNTY_RECORD * ctx.scale.records_per_county * len(counties))
-    cases = thin(outbreak.cases, limit, rng)
+    cases = thin(simulated, limit, rng)
     external = None
     if not EXTERNAL_ORIGIN_DIVISION.startswith(ctx.scale.division_prefix):
         external = EXTERNAL_ORIGIN_DIVISION if Division.objects.filter(
@@ -217,7 +219,8 @@ def build_demo_outbreak(ctx: DemoContext) -> None:
     batch = _import(ctx, reporter, payloads)
     ctx.notes.append(
         f"Outbreak ({DISEASE}, from {OUTBREAK_START} over {OUTBREAK_DAYS} days in "
-        f"{len(counties)} counties): {int(outbreak.infections.sum())} simulated infections, "
+        f"{len(counties)} counties, seeded in {', '.join(starts)}): {infections} simulated "
+        f"infections, "
         f"{len(payloads)} case reports ({batch.imported_rows} imported now, "
         f"{batch.existing_rows} already there, {batch.duplicate_rows} merged as repeats, "
         f"{batch.error_rows} refused)."
@@ -257,6 +260,44 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
+
+
+def simulate_outbreaks(counties: Sequence[County], params: OutbreakParams,
+                      rng: random.Random) -> tuple[Cases, int, list[str]]:
+    """The first outbreak and, where the scale holds their hubs, the later ones of
+    FURTHER_OUTBREAKS, each simulated from its own start over the remaining days and shifted
+    onto the common calendar. Returns the cases, the infections and "code from day" per seed."""
+    codes = [c.code for c in counties]
+    args = ([c.population for c in counties], [c.latitude for c in counties],
+            [c.longitude for c in counties])
+    runs = [(params.origin, 0)] + [(codes.index(code), day) for code, day in FURTHER_OUTBREAKS
+                                   if code in codes and codes.index(code) != params.origin]
+    parts: list[Cases] = []
+    infections = 0
+    for origin, day in runs:
+        outbreak = simulate_outbreak(*args, replace(params, origin=origin,
+                                                    days=params.days - day),
+                                     seed=rng.getrandbits(63))
+        infections += int(outbreak.infections.sum())
+        parts.append(_shifted(outbreak.cases, day))
+    merged = Cases(**{name: np.concatenate([getattr(c, name) for c in parts])
+                      for name in Cases.__dataclass_fields__})
+    starts = [f"{codes[origin]} {OUTBREAK_START + timedelta(days=day)}" for origin, day in runs]
+    return merged, infections, starts
+
+
+def _shifted(cases: Cases, days: int) -> Cases:
+    """The cases of an outbreak that started `days` after OUTBREAK_START, on its calendar."""
+    if days == 0:
+        return cases
+
+    def later(values: Any) -> Any:  # −1 (no onset, no death) stays −1
+        return np.where(values >= 0, values + days, values)
+
+    return replace(cases, infection_day=cases.infection_day + days,
+                   onset_day=later(cases.onset_day), death_day=later(cases.death_day),
+                   diagnosis_hours=cases.diagnosis_hours + 24.0 * days,
+                   report_hours=cases.report_hours + 24.0 * days)
 
 
 def thin(cases: Cases, limit: int, rng: random.Random) -> Cases:
