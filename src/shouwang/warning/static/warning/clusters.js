@@ -29,12 +29,12 @@
         if (!(code in rankOf)) { rankOf[code] = i; clusterOf[code] = c; }
       });
     });
-    var base = W.rewind(provinces ? provinces.features : counties.features.filter(function (f) {
+    var base = provinces ? provinces.features : counties.features.filter(function (f) {
       return String(f.id).indexOf(d.prefix) === 0;
-    }));
-    var members = W.rewind(counties.features.filter(function (f) {
+    });
+    var members = counties.features.filter(function (f) {
       return String(f.id) in rankOf;
-    }));
+    });
     if (!base.length && !members.length) { W.done(el, el.dataset.empty || ""); return; }
     // The colour follows the rank, as in the table (rank 1, the most likely cluster, is red).
     var colours = d.clusters.map(function (c) {

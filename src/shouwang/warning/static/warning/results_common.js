@@ -69,34 +69,6 @@
     return scale;
   }
 
-  // d3-geo (inside Plotly) reads a ring's orientation on the sphere: an exterior ring must run
-  // clockwise, or it stands for the whole globe outside it. The shipped boundaries have some
-  // counter-clockwise rings (small islands and slivers), which would paint the whole map, so
-  // every feature handed to Plotly is rewound: exterior rings clockwise, holes the other way.
-  function signedArea(ring) {
-    var a = 0;
-    for (var i = 0; i + 1 < ring.length; i++) {
-      a += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
-    }
-    return a / 2;
-  }
-  function rewindPolygon(rings) {
-    return rings.map(function (ring, i) {
-      var clockwise = signedArea(ring) < 0;
-      return (i === 0) === clockwise ? ring : ring.slice().reverse();
-    });
-  }
-  function rewind(features) {
-    return features.map(function (f) {
-      var g = f.geometry;
-      if (!g) { return f; }
-      var fixed = g.type === "Polygon" ? { type: g.type, coordinates: rewindPolygon(g.coordinates) }
-        : g.type === "MultiPolygon" ? { type: g.type, coordinates: g.coordinates.map(rewindPolygon) }
-        : g;
-      return { type: f.type, id: f.id, properties: f.properties, geometry: fixed };
-    });
-  }
-
   function fmt(v, digits) { return v === null || v === undefined ? "—" : v.toFixed(digits); }
 
   // Every container waiting to be drawn counts from the start: the bar shows at once.
@@ -110,6 +82,6 @@
 
   window.ShouwangWarning = {
     island: island, loadJSON: loadJSON, done: done, registerEmptyBaseMap: registerEmptyBaseMap,
-    discreteScale: discreteScale, fmt: fmt, onReady: onReady, rewind: rewind
+    discreteScale: discreteScale, fmt: fmt, onReady: onReady
   };
 })();

@@ -69,9 +69,9 @@
     if (!el || !d) { return; }
     if (!window.Plotly) { W.done(el, ""); return; }
     W.loadJSON(d.geojson).then(function (collection) {
-      var features = W.rewind(collection.features.filter(function (f) {
+      var features = collection.features.filter(function (f) {
         return String(f.id).indexOf(d.prefix) === 0;
-      }));
+      });
       if (!features.length) { W.done(el, el.dataset.empty || ""); return; }
       var L = d.labels;
       var grey = { ids: [], text: [] }, coloured = { ids: [], z: [], text: [], urls: [] };
