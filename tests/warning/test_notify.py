@@ -198,3 +198,20 @@ def test_a_misconfigured_backend_list_keeps_the_in_app_notification(
         notes = notify_alert(make_alert("420106"), "new_alert")
     assert Notification.objects.get(pk=notes[0].pk).channels == ["app"]
     assert "cannot be loaded" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_database_keeps_a_message_from_going_out_twice(officers: dict[str, Any]) -> None:
+    from django.db import IntegrityError, transaction
+
+    alert = make_alert("420106")
+    user = next(iter(officers.values()))
+    Notification.objects.create(user=user, alert=alert, kind="assigned", alert_version=1,
+                                subject="x")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.create(user=user, alert=alert, kind="assigned", alert_version=1,
+                                    subject="again")
+    # Another version of the alert is another message.
+    Notification.objects.create(user=user, alert=alert, kind="assigned", alert_version=2,
+                                subject="y")
+    assert Notification.objects.filter(alert=alert).count() == 2

@@ -218,6 +218,9 @@ class Notification(models.Model):
     alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE,
                               related_name="notifications", verbose_name=_("预警"))
     kind = models.CharField(_("类型"), max_length=16)  # new_alert|assigned|escalated|status
+    # The alert's version the message is about (0 for "new alert", told once per alert): with
+    # the unique constraint below, the database itself keeps a message from going out twice.
+    alert_version = models.PositiveIntegerField(_("预警版本"), null=True, blank=True)
     subject = models.CharField(_("标题"), max_length=255)
     body = models.TextField(_("内容"), blank=True)
     channels = models.JSONField(_("发送渠道"), default=list, blank=True)
@@ -230,6 +233,8 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at", "created_at"],
                                 name="warning_notification_inbox")]
+        constraints = [models.UniqueConstraint(
+            fields=["user", "alert", "kind", "alert_version"], name="warning_notification_once")]
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.subject}"

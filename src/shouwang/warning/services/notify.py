@@ -271,15 +271,15 @@ def message(alert: Alert, kind: str) -> tuple[str, str]:
 # --- the entry point ------------------------------------------------------------------------------
 
 
+def _told_version(alert: Alert, kind: str) -> int:
+    """Which version of the alert a message of `kind` is about: a new alert is told once, whatever
+    re-runs of the night later change; everything else once per version."""
+    return 0 if kind == NEW_ALERT else alert.version
+
+
 def _already_notified(alert: Alert, kind: str) -> bool:
-    sent = Notification.objects.filter(alert=alert, kind=kind)
-    if kind == NEW_ALERT:
-        return sent.exists()
-    # Once per version: a notification of this kind made since the alert reached this version.
-    reached = (AlertHistory.objects.filter(alert=alert, version=alert.version)
-               .values_list("changed_at", flat=True).first())
-    since = reached or alert.updated_at
-    return sent.filter(created_at__gte=since).exists()
+    return Notification.objects.filter(alert=alert, kind=kind,
+                                       alert_version=_told_version(alert, kind)).exists()
 
 
 def notify_alert(alert: Alert, kind: str, *, actor: User | None = None) -> list[Notification]:
@@ -299,8 +299,8 @@ def notify_alert(alert: Alert, kind: str, *, actor: User | None = None) -> list[
             with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
                 subject, body = message(locked, kind)
             made.append(Notification.objects.create(
-                user=user, alert=locked, kind=kind, subject=subject, body=body,
-                channels=[APP_CHANNEL]))
+                user=user, alert=locked, kind=kind, alert_version=_told_version(locked, kind),
+                subject=subject, body=body, channels=[APP_CHANNEL]))
         if made:
             ids = [n.pk for n in made]
             transaction.on_commit(lambda: _deliver(ids))
