@@ -237,3 +237,17 @@ def test_the_night_of_a_small_demo_outbreak_completes(
     assert figures["series"] == SeriesResult.objects.count() > 0
     assert run.figures["cases"]["report"] > 0
     assert {"rt", "nowcast", "forecast", "ears_c3", "cusum"} <= set(run.figures["series"])
+
+
+def test_rt_reads_onset_counts_raised_to_the_nowcast_on_the_last_days() -> None:
+    import numpy as np
+
+    from shouwang.warning.services.nightly_compute import nowcast_corrected
+
+    onset = np.array([[5.0, 5, 5, 5, 2, 1], [3, 3, 3, 3, 3, 3]])
+    medians = np.array([[5.0, 4.6, 4.4], [np.nan, 2.0, 3.6]])  # the last three days
+    out = nowcast_corrected(onset, medians)
+    # Raised where the nowcast expects more cases than reported so far, never lowered, left
+    # alone where there is no nowcast; the days before the nowcast's are untouched.
+    np.testing.assert_array_equal(out, [[5, 5, 5, 5, 5, 4], [3, 3, 3, 3, 3, 4]])
+    np.testing.assert_array_equal(onset[0], [5, 5, 5, 5, 2, 1])  # the input is not changed

@@ -179,16 +179,21 @@ def _compute(day: date, disease: str, cfg: NightlySettings, si: SerialInterval |
                  cases={"onset": int(onset.sum()), "report": int(report.sum())})
 
     series: list[compute.SeriesRow] = []
+    triangle_days = days_between(day - timedelta(days=cfg.triangle_days - 1), day)
+    nowcast_series, medians = steps.run(
+        "nowcast", lambda: compute.nowcast_rows(h, triangle, triangle_days, cfg))
+    series += nowcast_series
     if si is None:
         notes["rt"] = notes["forecast"] = "no serial interval for this disease"
     else:
+        # Rt and the forecast read the onset counts with the last days' reporting delay made
+        # up by the nowcast median (decision 0960).
+        corrected = compute.nowcast_corrected(onset_div, medians)
         notes["serial_interval"] = {"mean": si.mean, "sd": si.sd}
-        series += steps.run("rt", lambda: compute.rt_rows(h, onset_div, onset_days, cfg, si))
-    triangle_days = days_between(day - timedelta(days=cfg.triangle_days - 1), day)
-    series += steps.run("nowcast", lambda: compute.nowcast_rows(h, triangle, triangle_days, cfg))
-    if si is not None:
+        notes["rt_input"] = f"onset counts, the last {len(triangle_days)} days nowcast-corrected"
+        series += steps.run("rt", lambda: compute.rt_rows(h, corrected, onset_days, cfg, si))
         series += steps.run("forecast",
-                            lambda: compute.forecast_rows(h, onset_div, day, cfg, si))
+                            lambda: compute.forecast_rows(h, corrected, day, cfg, si))
     series += steps.run("ears", lambda: compute.ears_rows(h, report_div, report_days, cfg))
     series += steps.run("cusum", lambda: compute.cusum_rows(h, report_div, report_days, cfg))
     if years:

@@ -168,15 +168,17 @@ def forecast_rows(h: Hierarchy, onset: NDArray[np.float64], day: date, cfg: Nigh
 
 
 def nowcast_rows(h: Hierarchy, county_triangle: NDArray[np.float64], days: list[date],
-                 cfg: NightlySettings) -> list[SeriesRow]:
+                 cfg: NightlySettings) -> tuple[list[SeriesRow], NDArray[np.float64]]:
     """Delay-corrected onset counts of the triangle's days, per division; the delay distribution
-    is pooled over the divisions of each level (each level holds every case once)."""
+    is pooled over the divisions of each level (each level holds every case once). Also the
+    nowcast medians as a divisions × days matrix (NaN where there is none), for Rt."""
     unknown = np.isnan(county_triangle[0]) if county_triangle.shape[0] else None
     tri = h.aggregate(np.nan_to_num(county_triangle))
     if unknown is not None:
         tri[:, unknown] = np.nan
     t = _iso(days)
     rows: list[SeriesRow] = []
+    medians = np.full((len(h.codes), len(days)), np.nan)
     levels = np.array(h.levels)
     totals = np.nansum(tri, axis=(1, 2))
     for level, _width in LEVEL_WIDTHS:
@@ -186,6 +188,7 @@ def nowcast_rows(h: Hierarchy, county_triangle: NDArray[np.float64], days: list[
         opts = NowcastOptions(window=cfg.nowcast_window, samples=cfg.nowcast_samples,
                               levels=(0.95,), pool=True, seed=cfg.seed)
         nc = nowcast(tri[keep], opts)
+        medians[keep] = nc.median
         for n, i in enumerate(keep.tolist()):
             rows.append(SeriesRow(
                 method="nowcast", division_code=h.codes[i], level=h.levels[i],
@@ -194,7 +197,22 @@ def nowcast_rows(h: Hierarchy, county_triangle: NDArray[np.float64], days: list[
                       "upper": _col(nc.upper[0.95][n])},
                 latest=_num(nc.median[n, -1]), latest_lower=_num(nc.lower[0.95][n, -1]),
                 latest_upper=_num(nc.upper[0.95][n, -1])))
-    return rows
+    return rows, medians
+
+
+def nowcast_corrected(onset: NDArray[np.float64], medians: NDArray[np.float64]
+                      ) -> NDArray[np.float64]:
+    """Onset counts whose last days (the nowcast's, aligned on the last day) are raised to the
+    nowcast median where there is one: the cases of those days not reported yet would otherwise
+    read as a fall, and Rt would dip at the end of every series."""
+    out = onset.copy()
+    tail = min(onset.shape[1], medians.shape[1])
+    if tail == 0:
+        return out
+    recent, median = out[:, -tail:], medians[:, -tail:]
+    better = np.isfinite(median) & (median > recent)
+    recent[better] = np.round(median[better])
+    return out
 
 
 # --- aberration detection -------------------------------------------------------------------------
