@@ -113,11 +113,11 @@ def test_a_cluster_alerts_at_its_centre_and_relinks_on_a_rerun(
 
 
 def _aberration(run: WarningRun, method: str, code: str, level: str,
-                alarm_days: int = 1) -> None:
+                alarm_days: int = 1, observed: float = 9.0) -> None:
     n = 10
     SeriesResult.objects.create(
         run=run, method=method, division_code=code, level=level,
-        data={"t": _days(n), "observed": [1.0] * (n - 1) + [9.0], "expected": [1.0] * n,
+        data={"t": _days(n), "observed": [1.0] * (n - 1) + [observed], "expected": [1.0] * n,
               "upperbound": [4.0] * n, "alarm": [0] * (n - alarm_days) + [1] * alarm_days,
               "cusum": [0.0] * (n - 1) + [3.5]},
         latest=9.0, latest_upper=4.0)
@@ -138,6 +138,16 @@ def test_aberration_alarms_at_the_configured_levels(
         assert alert_reason(farrington) == (
             "Farrington flexible: week 2026-05-25 to 2026-05-31 observed 9, expected 1, "
             "upper bound 4")
+
+
+def test_an_alarm_on_too_few_cases_is_no_alert(
+        run: WarningRun, told: list[tuple[int, str]]) -> None:
+    _aberration(run, Method.EARS_C3, "420106", "county", observed=2.0)
+    _aberration(run, Method.CUSUM, "420111", "county", observed=3.0)
+    alerts_raise(run=run, settings=CFG)
+    assert list(Alert.objects.values_list("division_code", flat=True)) == ["420111"]
+    alerts_raise(run=run, settings=replace(CFG, aberration_alert_min_observed=1))
+    assert Alert.objects.count() == 2
 
 
 def test_verification_time_comes_from_the_settings(

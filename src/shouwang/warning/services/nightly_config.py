@@ -69,6 +69,10 @@ class NightlySettings:
     scan_p_value: float = 0.05     # clusters with p below this are stored and alerted
     # Alerts.
     aberration_alert_levels: tuple[str, ...] = ALL_LEVELS
+    # An EARS, CUSUM or Farrington alarm on fewer cases than this is not an alert: in a county
+    # that sees a case a week, one or two cases cross every threshold (on endemic noise the
+    # methods alarmed in a quarter to a half of county-weeks, bench_warning_detection).
+    aberration_alert_min_observed: int = 3
     rt_alert_days: int = 7         # consecutive days with the R_t lower bound above the limit
     rt_alert_limit: float = 1.0
     rt_alert_min_cases: int = 10   # onset cases over those days, county level

@@ -7,6 +7,7 @@ Read from the run's SeriesResult and ScanCluster rows, a signal on the run's day
 - ears_c3: EARS C3 alarms on the day (at the levels in `aberration_alert_levels`);
 - farrington: Farrington flexible alarms in the week ending on the day (same levels);
 - cusum: the CUSUM alarms on the day (same levels);
+  (these three only with at least `aberration_alert_min_observed` cases observed);
 - scan: each stored cluster (p below `scan_p_value`), one alert at its centre county,
   linked through Alert.cluster;
 - rt: a county whose R_t lower bound (2.5 % quantile) has been above `rt_alert_limit` for the
@@ -142,8 +143,10 @@ def signals(run: WarningRun, cfg: NightlySettings) -> list[Signal]:
     for row in run.series.filter(wanted).order_by("method", "division_code").iterator(2000):
         signal = (rt_signal(row, run.day, cfg) if row.method == Method.RT
                   else aberration_signal(row, run.day))
-        if signal is not None:
-            out.append(signal)
+        if signal is None or (row.method != Method.RT
+                              and signal.observed < cfg.aberration_alert_min_observed):
+            continue
+        out.append(signal)
     out.extend(scan_signal(c) for c in run.clusters.order_by("rank"))
     return out
 
