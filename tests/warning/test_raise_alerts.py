@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -170,3 +170,14 @@ def test_unknown_settings_are_refused(settings: Any) -> None:
     settings.SHOUWANG_WARNING = {"scan_pvalue": 0.01}
     with pytest.raises(ImproperlyConfigured, match="scan_pvalue"):
         nightly_settings()
+
+
+def test_a_replayed_night_dates_the_verification_from_its_own_time(
+        run: WarningRun, told: list[tuple[int, str]]) -> None:
+    # The demo replays past nights: an alert of a night then is due a day after that night,
+    # so the escalation job (also given that night's time) treats it as it would have then.
+    night = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.get_current_timezone())
+    _aberration(run, Method.EARS_C3, "420106", "county")
+    alerts_raise(run=run, settings=CFG, now=night)
+    alert = Alert.objects.get()
+    assert alert.verify_due_at == night + timedelta(hours=CFG.verify_hours)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -74,9 +74,12 @@ class Steps:
 
 
 def run_early_warning(*, day: date, diseases: list[str] | None = None,
-                      settings: NightlySettings | None = None) -> dict[str, Any]:
+                      settings: NightlySettings | None = None,
+                      now: datetime | None = None) -> dict[str, Any]:
     """Compute and store the early warning of `day` for every active disease with cases (or
-    the listed ones); returns the figures per disease."""
+    the listed ones); returns the figures per disease. `now` is when new alerts are raised
+    (their verification time starts then; default the clock): a replay of past nights (the
+    demo) passes the night's time."""
     cfg = settings or nightly_settings()
     intervals = serial_intervals()
     started = time.perf_counter()
@@ -88,7 +91,7 @@ def run_early_warning(*, day: date, diseases: list[str] | None = None,
         figures["note"] = f"no active disease has a case in the {span} days up to {day}"
         return figures
     for code in codes:
-        result = _run_disease(day, code, cfg, intervals.get(code))
+        result = _run_disease(day, code, cfg, intervals.get(code), now)
         figures["diseases"][code] = result
         figures["runs"] += 1
         if result["status"] == RunStatus.FAILED:
@@ -115,14 +118,14 @@ def _start(day: date, disease: str) -> WarningRun:
 
 
 def _run_disease(day: date, disease: str, cfg: NightlySettings,
-                 si: SerialInterval | None) -> dict[str, Any]:
+                 si: SerialInterval | None, now: datetime | None) -> dict[str, Any]:
     run = _start(day, disease)
     steps = Steps()
     try:
         series, clusters, notes = _compute(day, disease, cfg, si, steps)
         with transaction.atomic():
             steps.run("write", lambda: _replace_results(run, series, clusters))
-            alerts = steps.run("alerts", lambda: alerts_raise(run=run, settings=cfg))
+            alerts = steps.run("alerts", lambda: alerts_raise(run=run, settings=cfg, now=now))
             by_method: dict[str, int] = {}
             for row in series:
                 by_method[row.method] = by_method.get(row.method, 0) + 1

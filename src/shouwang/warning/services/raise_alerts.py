@@ -24,7 +24,7 @@ never reopened or changed — people decided about it. Alert.details holds what 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
@@ -151,12 +151,14 @@ def signals(run: WarningRun, cfg: NightlySettings) -> list[Signal]:
     return out
 
 
-def alerts_raise(*, run: WarningRun, settings: NightlySettings | None = None) -> dict[str, int]:
-    """Create or update the alerts of the run's day (see the module docstring)."""
+def alerts_raise(*, run: WarningRun, settings: NightlySettings | None = None,
+                 now: datetime | None = None) -> dict[str, int]:
+    """Create or update the alerts of the run's day (see the module docstring). `now` (default:
+    the clock) starts a new alert's verification time: a replayed past night passes its own."""
     from shouwang.warning.services.notify import notify_alert
 
     cfg = settings or nightly_settings()
-    now = timezone.now()
+    now = now or timezone.now()
     found = signals(run, cfg)
     existing = {(a.division_code, a.method): a for a in Alert.objects.select_for_update()
                 .filter(disease_id=run.disease_id, day=run.day)}
