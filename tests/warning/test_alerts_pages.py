@@ -56,6 +56,18 @@ def test_inbox_lists_the_area_with_counts_and_overdue(people: dict[str, Any]) ->
     assert html.count('data-testid="alert-row"') == 1
 
 
+def test_inbox_and_alert_page_say_how_far_up_an_alert_went(people: dict[str, Any]) -> None:
+    alert = make_alert("420106", escalation_level=3, escalated_at=timezone.now(),
+                       raised_at=timezone.now() - timedelta(hours=100))
+    make_alert("420106", day=date(2026, 3, 1), escalation_level=1, escalated_at=timezone.now())
+    html = client(people["wuhan"]).get(INBOX).content.decode()
+    tags = re.findall(r'data-testid="escalation-tag"[^>]*>([^<]*)<', html)
+    assert sorted(tags) == ["已上报至国家级", "已上报至市级"]
+    html = client(people["wuchang"]).get(f"/warning/alerts/{alert.pk}/").content.decode()
+    assert re.search(r'data-testid="alert-escalation"[^>]*>已上报至国家级', html)
+    assert "已升级 3 次" in html
+
+
 def test_inbox_bad_filter_says_which(people: dict[str, Any]) -> None:
     page = client(people["wuchang"]).get(INBOX, {"division": "abc", "day_from": "2026-13-01"})
     assert page.status_code == 422

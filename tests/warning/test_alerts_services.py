@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from shouwang.warning.services.alerts import (
     alert_note,
     alert_start_verification,
     alerts_escalate,
+    max_escalation,
 )
 from tests.warning.factories import make_alert, make_cluster
 
@@ -41,6 +43,7 @@ def people(make_user: Any) -> dict[str, Any]:
         "hongshan": make_user(Role.COUNTY_OFFICER, "420111", username="hongshan"),
         "wuhan": make_user(Role.CITY_OFFICER, "420100", username="wuhan"),
         "hubei": make_user(Role.PROVINCIAL_OFFICER, "420000", username="hubei"),
+        "china": make_user(Role.NATIONAL_OFFICER, "000000", username="china"),
         "lab": make_user(Role.LABORATORY, "420106", username="lab"),
     }
 
@@ -82,12 +85,13 @@ def test_confirm_with_amake_cluster(people: dict[str, Any]) -> None:
 @pytest.mark.parametrize("which", ["other_disease", "outside", "unfinished", "missing"])
 def test_confirm_refuses_a_cluster_it_may_not_link(people: dict[str, Any], which: str) -> None:
     alert = make_alert("420106", status=AlertStatus.VERIFYING)
-    cluster_id = {
+    makers: dict[str, Callable[[], int]] = {
         "other_disease": lambda: make_cluster(disease="influenza").pk,
         "outside": lambda: make_cluster(centre="420111").pk,
         "unfinished": lambda: make_cluster(status=RunStatus.RUNNING).pk,
         "missing": lambda: 99999,
-    }[which]()
+    }
+    cluster_id = makers[which]()
     with pytest.raises(InvalidInput) as exc:
         alert_confirm(actor=people["wuchang"], alert=alert, version=1, cluster_id=cluster_id)
     assert _fields(exc) == {"cluster_id"}
@@ -123,12 +127,13 @@ def test_dismiss_needs_a_reason_and_stores_it(people: dict[str, Any]) -> None:
 
 def test_closed_alerts_take_no_more_transitions(people: dict[str, Any]) -> None:
     alert = alert_dismiss(actor=people["wuchang"], alert=make_alert(), version=1, reason="r")
-    for call in (
+    calls: tuple[Callable[[], Any], ...] = (
         lambda: alert_start_verification(actor=people["wuchang"], alert=alert, version=2),
         lambda: alert_dismiss(actor=people["wuchang"], alert=alert, version=2, reason="r"),
         lambda: alert_assign(actor=people["wuchang"], alert=alert, assignee=people["wuchang"],
                              version=2),
-    ):
+    )
+    for call in calls:
         with pytest.raises(InvalidInput) as exc:
             call()
         assert _fields(exc) == {"status"}
@@ -220,12 +225,17 @@ def test_escalation_timing(people: dict[str, Any], settings: Any) -> None:
         ("wuhan", "escalated")]
     # Running again before the new deadline does nothing.
     assert alerts_escalate(now=T0 + timedelta(hours=47))["escalated"] == 0
-    # The second escalation goes to the province; then it stays at the top.
+    # The second escalation goes to the province, the third to the national officers; then it
+    # stays at the top.
     assert alerts_escalate(now=T0 + timedelta(hours=48))["escalated"] == 1
     assert Notification.objects.filter(kind="escalated").latest("id").user == people["hubei"]
+    assert alerts_escalate(now=T0 + timedelta(hours=72))["escalated"] == 1
+    assert Notification.objects.filter(kind="escalated").latest("id").user == people["china"]
+    assert Alert.objects.get(pk=alert.pk).escalation_level == 3
     figures = alerts_escalate(now=T0 + timedelta(days=10))
-    assert (figures["escalated"], figures["at_top_level"]) == (0, 1)
-    assert Alert.objects.get(pk=alert.pk).escalation_level == 2
+    assert (figures["overdue"], figures["escalated"], figures["at_top_level"]) == (1, 0, 1)
+    assert Alert.objects.get(pk=alert.pk).escalation_level == 3
+    assert Notification.objects.filter(kind="escalated").count() == 3
 
 
 def test_escalation_long_overdue_moves_the_deadline_from_now(
@@ -235,6 +245,71 @@ def test_escalation_long_overdue_moves_the_deadline_from_now(
     alerts_escalate(now=T0 + timedelta(days=3))
     a = Alert.objects.get(pk=alert.pk)
     assert a.verify_due_at == T0 + timedelta(days=3, hours=6)
+
+
+def test_a_job_that_missed_days_escalates_once(people: dict[str, Any], settings: Any) -> None:
+    settings.SHOUWANG_ALERT_VERIFY_HOURS = 24
+    alert = make_alert("420106", raised_at=T0)
+    figures = alerts_escalate(now=T0 + timedelta(days=5))  # four periods missed
+    assert (figures["escalated"], figures["notifications"]) == (1, 1)
+    a = Alert.objects.get(pk=alert.pk)
+    assert (a.escalation_level, a.verify_due_at) == (1, T0 + timedelta(days=6))
+    assert list(Notification.objects.values_list("user__username", flat=True)) == ["wuhan"]
+    assert alerts_escalate(now=T0 + timedelta(days=5, hours=23))["escalated"] == 0
+
+
+def test_the_top_level_is_a_setting(people: dict[str, Any], settings: Any) -> None:
+    settings.SHOUWANG_ALERT_MAX_ESCALATION = 2  # up to the province, as before
+    alert = make_alert("420106", raised_at=T0)
+    for days in (1, 2):
+        assert alerts_escalate(now=T0 + timedelta(days=days))["escalated"] == 1
+    figures = alerts_escalate(now=T0 + timedelta(days=3))
+    assert (figures["escalated"], figures["at_top_level"]) == (0, 1)
+    assert Alert.objects.get(pk=alert.pk).escalation_level == 2
+    assert not Notification.objects.filter(user=people["china"]).exists()
+    # Lowered below where an alert already is: it stays there and is counted, not moved.
+    settings.SHOUWANG_ALERT_MAX_ESCALATION = 1
+    figures = alerts_escalate(now=T0 + timedelta(days=4))
+    assert (figures["escalated"], figures["at_top_level"]) == (0, 1)
+    assert Alert.objects.get(pk=alert.pk).escalation_level == 2
+
+
+def test_the_default_top_level_is_national(people: dict[str, Any], settings: Any) -> None:
+    del settings.SHOUWANG_ALERT_MAX_ESCALATION
+    assert max_escalation() == 3
+
+
+@pytest.mark.parametrize("value", [0, 4, -1, "x", "", 2.5, True, None])
+def test_a_bad_top_level_is_a_clear_error(people: dict[str, Any], settings: Any,
+                                           value: Any) -> None:
+    settings.SHOUWANG_ALERT_MAX_ESCALATION = value
+    make_alert("420106", raised_at=T0)
+    with pytest.raises(ValueError, match=r"SHOUWANG_ALERT_MAX_ESCALATION must be .*1.*3"):
+        alerts_escalate(now=T0 + timedelta(days=1))
+    assert Alert.objects.get().escalation_level == 0
+
+
+@pytest.mark.parametrize("value", [1, 2, 3, "3", " 2 "])
+def test_the_top_level_may_come_from_the_environment_as_text(settings: Any, value: Any) -> None:
+    settings.SHOUWANG_ALERT_MAX_ESCALATION = value
+    assert max_escalation() == int(value)
+
+
+def test_an_alert_above_county_level_escalates_from_its_own_level(
+        people: dict[str, Any]) -> None:
+    """A city's alert is the city officers' to verify: it goes to the province, then the
+    nation, and is at the top after two escalations; the nation's own alert is never escalated."""
+    city = make_alert("420100", raised_at=T0)
+    nation = make_alert("000000", raised_at=T0, day=date(2026, 1, 1))
+    figures = alerts_escalate(now=T0 + timedelta(days=1))
+    assert (figures["escalated"], figures["at_top_level"]) == (1, 1)
+    assert Notification.objects.get().user == people["hubei"]
+    alerts_escalate(now=T0 + timedelta(days=2))
+    assert Notification.objects.latest("id").user == people["china"]
+    figures = alerts_escalate(now=T0 + timedelta(days=3))
+    assert (figures["escalated"], figures["at_top_level"]) == (0, 2)
+    assert Alert.objects.get(pk=city.pk).escalation_level == 2
+    assert Alert.objects.get(pk=nation.pk).escalation_level == 0
 
 
 def test_escalation_skips_closed_and_verified_in_time(people: dict[str, Any]) -> None:

@@ -31,6 +31,7 @@ def officers(make_user: Any) -> dict[str, Any]:
         "hongshan": make_user(Role.COUNTY_OFFICER, "420111", username="hongshan"),
         "wuhan": make_user(Role.CITY_OFFICER, "420100", username="wuhan"),
         "hubei": make_user(Role.PROVINCIAL_OFFICER, "420000", username="hubei"),
+        "china": make_user(Role.NATIONAL_OFFICER, "000000", username="china"),
         "lab": make_user(Role.LABORATORY, "420106", username="lab"),
     }
 
@@ -85,14 +86,56 @@ def test_same_kind_and_version_notifies_once_a_new_version_again(
     assert Notification.objects.filter(kind="assigned").count() == 2
 
 
-def test_escalation_goes_one_level_up_then_two(officers: dict[str, Any]) -> None:
+def _escalate_to(alert: Any, level: int) -> None:
+    alert.escalation_level = level
+    alert.version += 1
+    alert.save()
+    AlertHistory.objects.create(alert=alert, version=alert.version, kind="escalate")
+
+
+def test_escalation_goes_up_the_ladder_to_the_nation(officers: dict[str, Any]) -> None:
     alert = make_alert("420106", escalation_level=1)
     assert _users(notify_alert(alert, "escalated")) == {"wuhan"}
-    alert.escalation_level = 2
-    alert.version = 2
-    alert.save()
-    AlertHistory.objects.create(alert=alert, version=2, kind="escalate")
+    _escalate_to(alert, 2)
     assert _users(notify_alert(alert, "escalated")) == {"hubei"}
+    _escalate_to(alert, 3)
+    assert _users(notify_alert(alert, "escalated")) == {"china"}
+
+
+def test_a_city_alert_escalates_from_the_city(officers: dict[str, Any]) -> None:
+    """The city officers were told of their own alert when it was raised: its first escalation
+    goes to the province, its second to the nation."""
+    alert = make_alert("420100", escalation_level=0)
+    assert _users(notify_alert(alert, "new_alert")) == {"wuhan"}
+    _escalate_to(alert, 1)
+    assert _users(notify_alert(alert, "escalated")) == {"hubei"}
+    _escalate_to(alert, 2)
+    assert _users(notify_alert(alert, "escalated")) == {"china"}
+
+
+def test_escalation_skips_a_level_with_nobody(officers: dict[str, Any]) -> None:
+    officers["hubei"].is_active = False
+    officers["hubei"].save()
+    alert = make_alert("420106", escalation_level=2)
+    assert _users(notify_alert(alert, "escalated")) == {"china"}
+
+
+@pytest.mark.parametrize(("code", "level", "words"), [
+    ("420106", 0, ""),
+    ("420106", 1, "已上报至市级"),
+    ("420111001", 2, "已上报至省级"),
+    ("420106", 3, "已上报至国家级"),
+    ("420100", 1, "已上报至省级"),
+    ("420000", 1, "已上报至国家级"),
+    ("420106", 7, "已上报至国家级"),
+])
+def test_the_escalation_level_in_words(code: str, level: int, words: str) -> None:
+    assert notify.escalation_words(make_alert(code, escalation_level=level)) == words
+
+
+def test_escalation_message_says_where_the_alert_now_is(officers: dict[str, Any]) -> None:
+    note = notify_alert(make_alert("420106", escalation_level=3), "escalated")[0]
+    assert "已上报至国家级" in note.body and "第 3 次升级" in note.body
 
 
 def test_status_goes_to_assignee_and_assigner_not_the_actor(officers: dict[str, Any]) -> None:

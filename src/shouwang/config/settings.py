@@ -224,6 +224,10 @@ SHOUWANG_NOTIFY_BACKENDS = [
     ).split(",") if p.strip()
 ]
 SHOUWANG_ALERT_VERIFY_HOURS = float(os.environ.get("SHOUWANG_ALERT_VERIFY_HOURS", "24"))
+# How far up an alert nobody verifies is escalated, one rung per missed period: 1 the
+# prefecture's city officers, 2 the province, 3 the national officers (default). Validated by
+# warning.services.alerts.max_escalation (a bad value stops the escalation job with its name).
+SHOUWANG_ALERT_MAX_ESCALATION = os.environ.get("SHOUWANG_ALERT_MAX_ESCALATION", "3")
 
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

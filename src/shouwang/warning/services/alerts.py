@@ -31,7 +31,15 @@ from shouwang.core.errors import InvalidInput, NotFound
 from shouwang.core.models import AuditAction
 from shouwang.core.scoping import in_jurisdiction, scoped
 from shouwang.warning.models import Alert, AlertHistory, AlertStatus, RunStatus, ScanCluster
-from shouwang.warning.services.notify import ASSIGNED, ESCALATED, STATUS, notify_alert
+from shouwang.warning.services.notify import (
+    ASSIGNED,
+    CITY_RUNG,
+    ESCALATED,
+    NATION_RUNG,
+    STATUS,
+    home_rung,
+    notify_alert,
+)
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -40,10 +48,11 @@ WRITE = "warning.write"
 TEXT_MAX = 255
 NOTE_MAX = 2000
 OPEN = (AlertStatus.NEW, AlertStatus.VERIFYING)
-# Escalation goes up to the province (level 2: prefecture, then province) and stops there; an
-# alert still open after that stays overdue in every inbox above it.
-MAX_ESCALATION = 2
 DEFAULT_VERIFY_HOURS = 24.0
+# How far up escalation goes, as a rung of notify's ladder: 1 the prefecture (city officers),
+# 2 the province, 3 the national officers (the default). An alert still open at the top stays
+# overdue in every inbox above it and is counted, not escalated again.
+DEFAULT_MAX_ESCALATION = NATION_RUNG
 
 
 class AlertConflict(Exception):
@@ -66,6 +75,22 @@ def verify_hours() -> float:
     if hours <= 0:
         raise ValueError(f"SHOUWANG_ALERT_VERIFY_HOURS must be positive, got {hours}")
     return hours
+
+
+def max_escalation() -> int:
+    """The highest rung escalation reaches (SHOUWANG_ALERT_MAX_ESCALATION): 1 the prefecture,
+    2 the province, 3 the nation. An integer, or its digits as text (from the environment)."""
+    raw = getattr(settings, "SHOUWANG_ALERT_MAX_ESCALATION", DEFAULT_MAX_ESCALATION)
+    value: int | None = None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        value = int(raw.strip())
+    if value is None or not CITY_RUNG <= value <= NATION_RUNG:
+        raise ValueError(
+            f"SHOUWANG_ALERT_MAX_ESCALATION must be {CITY_RUNG} (prefecture), 2 (province) or "
+            f"{NATION_RUNG} (national), got {raw!r}")
+    return value
 
 
 def require_write(actor: User) -> None:
@@ -248,15 +273,18 @@ def alerts_escalate(now: datetime | None = None) -> dict[str, Any]:
     Each escalation raises `escalation_level` by one, sets `escalated_at`, moves `verify_due_at`
     on by SHOUWANG_ALERT_VERIFY_HOURS (from the old due time; from `now` when that is still past,
     so one run escalates an alert once), writes history and audit, and notifies the officers one
-    level up. Alerts already at MAX_ESCALATION are counted, not escalated again. Each alert is
-    its own transaction: a failure leaves the others done, and a re-run continues.
+    rung up (notify's ladder: county → prefecture → province → nation, from the alert's own
+    level). Alerts already at the top (`max_escalation()`, the national officers by default)
+    are counted as `at_top_level`, not escalated again. Each alert is its own transaction: a
+    failure leaves the others done, and a re-run continues.
     """
     now = now or timezone.now()
     hours = timedelta(hours=verify_hours())
+    top = max_escalation()
     due = Alert.objects.filter(status__in=OPEN, verify_due_at__lte=now)
     figures: dict[str, Any] = {"now": now.isoformat(), "verify_hours": hours.total_seconds() / 3600,
-                               "overdue": 0, "escalated": 0, "at_top_level": 0,
-                               "notifications": 0}
+                               "max_escalation": top, "overdue": 0, "escalated": 0,
+                               "at_top_level": 0, "notifications": 0}
     for alert_id in due.order_by("verify_due_at", "id").values_list("id", flat=True):
         figures["overdue"] += 1
         with transaction.atomic():
@@ -264,7 +292,7 @@ def alerts_escalate(now: datetime | None = None) -> dict[str, Any]:
                        .filter(pk=alert_id, status__in=OPEN, verify_due_at__lte=now).first())
             if current is None:  # acted on since the list was read
                 continue
-            if current.escalation_level >= MAX_ESCALATION:
+            if home_rung(current.division_code) + current.escalation_level >= top:
                 figures["at_top_level"] += 1
                 continue
             new_due = current.verify_due_at + hours

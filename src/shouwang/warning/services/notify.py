@@ -9,8 +9,10 @@ through every configured channel backend (console by default; email; an SMS seam
   division or its county, ``division_code[:6]``); if there are none, the officers of the parent
   prefecture, then of the province, then national officers.
 - ``assigned``: the assignee.
-- ``escalated``: the officers one level above the county: the prefecture at the first escalation,
-  the province from the second on (further up when a level has nobody).
+- ``escalated``: the officers `escalation_level` rungs above the alert's own level on the ladder
+  county → prefecture (city officers) → province → nation: for a county's alert the city officers
+  at the first escalation, the province's at the second, the national officers at the third
+  (further up when a rung has nobody). A city's alert starts one rung up, a province's two.
 - ``status``: the assignee and whoever assigned it (the actor of the latest assignment), but
   never the `actor` who made the change.
 
@@ -39,6 +41,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shouwang.accounts.roles import Role
 from shouwang.warning.models import Alert, AlertHistory, Method, Notification
@@ -160,6 +163,16 @@ def _officers(role: str, codes: Iterable[str]) -> list[User]:
                 .order_by("id"))
 
 
+# The rungs of the ladder, by index: who verifies, and where an escalation goes.
+COUNTY_RUNG, CITY_RUNG, PROVINCE_RUNG, NATION_RUNG = 0, 1, 2, 3
+# Where an escalated alert now sits, in words (the inbox, the alert's page, the message).
+RUNG_WORDS = {
+    CITY_RUNG: gettext_lazy("已上报至市级"),
+    PROVINCE_RUNG: gettext_lazy("已上报至省级"),
+    NATION_RUNG: gettext_lazy("已上报至国家级"),
+}
+
+
 def _ladder(code: str) -> list[tuple[str, list[str]]]:
     """(role, division codes) from the county up to the nation for a division code."""
     county = code[:6]
@@ -169,6 +182,34 @@ def _ladder(code: str) -> list[tuple[str, list[str]]]:
         (Role.PROVINCIAL_OFFICER, [code[:2] + "0000"]),
         (Role.NATIONAL_OFFICER, ["000000"]),
     ]
+
+
+def home_rung(code: str) -> int:
+    """The rung whose officers verify an alert of division `code` (GB/T 2260: a prefecture's code
+    ends in 00, a province's in 0000; a township's or village's alert is its county's)."""
+    if len(code) > 6:
+        return COUNTY_RUNG
+    if code == "000000":
+        return NATION_RUNG
+    if code[2:] == "0000":
+        return PROVINCE_RUNG
+    if code[4:] == "00":
+        return CITY_RUNG
+    return COUNTY_RUNG
+
+
+def escalated_rung(alert: Alert) -> int:
+    """The rung an alert has been escalated to: its own plus its escalations (at most the
+    nation's)."""
+    return min(home_rung(alert.division_code) + alert.escalation_level, NATION_RUNG)
+
+
+def escalation_words(alert: Alert) -> str:
+    """Where the alert now sits in words, "已上报至国家级" (escalated to national level) and the
+    like; "" for an alert not escalated."""
+    if alert.escalation_level <= 0:
+        return ""
+    return str(RUNG_WORDS.get(escalated_rung(alert), ""))
 
 
 def _first_officers(code: str, start: int) -> list[User]:
@@ -189,7 +230,9 @@ def recipients(alert: Alert, kind: str, actor: User | None = None) -> list[User]
     elif kind == ASSIGNED:
         people = [alert.assigned_to] if alert.assigned_to is not None else []
     elif kind == ESCALATED:
-        people = _first_officers(alert.division_code, 1 if alert.escalation_level <= 1 else 2)
+        # At least one rung up: an "escalated" message never goes back to the alert's own rung.
+        rung = home_rung(alert.division_code) + max(alert.escalation_level, 1)
+        people = _first_officers(alert.division_code, min(rung, NATION_RUNG))
     else:
         people = [alert.assigned_to] if alert.assigned_to is not None else []
         last_assign = (AlertHistory.objects.filter(alert=alert, kind="assign")
@@ -261,6 +304,7 @@ def message(alert: Alert, kind: str) -> tuple[str, str]:
             **facts, "status": alert.get_status_display()}
     lines = [alert_reason_text(alert)]
     if kind == ESCALATED:
+        lines.append(escalation_words(alert))
         lines.append(_("第 %(n)s 次升级；核实时限：%(due)s") % {
             "n": alert.escalation_level,
             "due": timezone.localtime(alert.verify_due_at).strftime("%Y-%m-%d %H:%M")})

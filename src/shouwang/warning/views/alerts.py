@@ -32,7 +32,11 @@ from shouwang.surveillance.views.case_common import disease_choices, disease_lab
 from shouwang.warning.models import Alert, AlertStatus, Method, SeriesResult
 from shouwang.warning.selectors import alerts as selectors
 from shouwang.warning.services import alerts as services
-from shouwang.warning.services.notify import alert_reason_text, notifications_mark_read
+from shouwang.warning.services.notify import (
+    alert_reason_text,
+    escalation_words,
+    notifications_mark_read,
+)
 
 READ = "warning.read"
 WRITE = services.WRITE
@@ -115,7 +119,8 @@ def alert_inbox(request: AuthedRequest) -> HttpResponse:
             "listed": True, "page": page, "total": paginator.count,
             "rows": [{"a": a, "division": names.get(a.division_code, ""),
                       "disease": disease_label(a.disease), "method": _method_label(a.method),
-                      "reason": alert_reason_text(a), "overdue": selectors.overdue(a)}
+                      "reason": alert_reason_text(a), "overdue": selectors.overdue(a),
+                      "escalation": escalation_words(a)}
                      for a in alerts],
             "tabs": [{"value": "", "label": _("全部"), "n": sum(counts[s] for s in
                                                                AlertStatus.values),
@@ -228,6 +233,7 @@ def render_detail(request: AuthedRequest, alert_id: int, *, action: str = "",
         "alert": alert, "division": names.get(alert.division_code, ""),
         "disease": disease_label(alert.disease), "method": _method_label(alert.method),
         "reason": alert_reason_text(alert), "overdue": selectors.overdue(alert),
+        "escalation": escalation_words(alert),
         "details": sorted((str(k), v) for k, v in (alert.details or {}).items()
                           if isinstance(v, (str, int, float))),
         "chart": alert_chart(alert, series), "series": series,
