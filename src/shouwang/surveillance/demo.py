@@ -143,10 +143,20 @@ def _occupation(rng: random.Random, age: int) -> str:
 
 
 def case_payloads(ctx_rng: random.Random, cases: Cases, counties: Sequence[County],
-                  external_origin_division: str | None) -> list[dict[str, Any]]:
-    """The report card of every simulated case, as `case_report_submit` takes it."""
+                  external_origin_division: str | None, *, disease: str = DISEASE,
+                  start_day: date = OUTBREAK_START, occupations: Sequence[str] | None = None,
+                  facility_kinds: Sequence[str] = FACILITY_KINDS) -> list[dict[str, Any]]:
+    """The report card of every simulated case, as `case_report_submit` takes it.
+
+    `cases` counts its days and hours from `start_day`. `occupations` gives a case's
+    occupation code ("" or None: drawn from its age, as for the outbreak)."""
     tz = timezone.get_current_timezone()
-    start = datetime.combine(OUTBREAK_START, time(0, 0), tzinfo=tz)
+    start = datetime.combine(start_day, time(0, 0), tzinfo=tz)
+
+    def occupation(i: int, age: int) -> str:
+        given = occupations[i] if occupations is not None else ""
+        return str(given) if given else _occupation(ctx_rng, age)
+
     out = []
     for i in range(len(cases)):
         county = counties[int(cases.region[i])]
@@ -155,11 +165,11 @@ def case_payloads(ctx_rng: random.Random, cases: Cases, counties: Sequence[Count
         diagnosed = start + timedelta(hours=float(cases.diagnosis_hours[i]))
         reported = start + timedelta(hours=float(cases.report_hours[i]))
         onset_day = int(cases.onset_day[i])
-        onset = OUTBREAK_START + timedelta(days=onset_day) if onset_day >= 0 else None
+        onset = start_day + timedelta(days=onset_day) if onset_day >= 0 else None
         reference = onset or timezone.localdate(diagnosed)
         birth = reference - timedelta(days=365 * age + ctx_rng.randrange(0, 360) + age // 4)
         data: dict[str, Any] = {
-            "disease": DISEASE,
+            "disease": disease,
             "classification": str(cases.classification[i]),
             "name": _name(ctx_rng),
             "id_type": "resident_id",
@@ -169,18 +179,18 @@ def case_payloads(ctx_rng: random.Random, cases: Cases, counties: Sequence[Count
             "division_code": county.code,
             "address_detail": f"{ctx_rng.choice(STREETS)}{ctx_rng.randrange(1, 400)}号"
                               f"{ctx_rng.randrange(1, 30)}栋{ctx_rng.randrange(1, 6)}单元",
-            "occupation": _occupation(ctx_rng, age),
+            "occupation": occupation(i, age),
             "onset_date": onset.isoformat() if onset else "",
             "diagnosed_at": diagnosed.isoformat(),
             "reported_at": reported.isoformat(),
-            "reporting_facility": county.name + ctx_rng.choice(FACILITY_KINDS),
+            "reporting_facility": county.name + ctx_rng.choice(facility_kinds),
             "reporting_division_code": county.code,
             "severity": str(cases.severity[i]),
             "imported": bool(cases.imported[i]),
         }
         death_day = int(cases.death_day[i])
         if death_day >= 0:
-            died = max(OUTBREAK_START + timedelta(days=death_day), timezone.localdate(diagnosed))
+            died = max(start_day + timedelta(days=death_day), timezone.localdate(diagnosed))
             data.update(outcome="died", outcome_date=died.isoformat())
         if cases.imported[i]:
             origin = int(cases.origin_region[i])
@@ -194,9 +204,10 @@ def case_payloads(ctx_rng: random.Random, cases: Cases, counties: Sequence[Count
     return out
 
 
-def _progress(ctx: DemoContext, done: int, total: int, width: int = 30) -> None:
+def _progress(ctx: DemoContext, done: int, total: int, width: int = 30,
+              label: str = "病例 cases") -> None:
     filled = width * done // max(total, 1)
-    ctx.out.write(f"  病例 cases [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    ctx.out.write(f"  {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
 
 
 def build_demo_outbreak(ctx: DemoContext) -> None:
@@ -227,7 +238,8 @@ def build_demo_outbreak(ctx: DemoContext) -> None:
     )
 
 
-def _import(ctx: DemoContext, reporter: User, payloads: list[dict[str, Any]]) -> ImportBatch:
+def _import(ctx: DemoContext, reporter: User, payloads: list[dict[str, Any]], *,
+            file_stem: str = "demo-outbreak", label: str = "病例 cases") -> ImportBatch:
     """Store the reports as a line list through the bulk importer, the way a county would
     upload one: the same validation, deduplication, history and counts as the form, at a few
     thousand rows a second. The same demo again changes nothing: the file was imported
@@ -241,16 +253,16 @@ def _import(ctx: DemoContext, reporter: User, payloads: list[dict[str, Any]]) ->
         writer.writerow([_cell(data.get(name)) for name in columns])
     content = out.getvalue().encode("utf-8")
     total = len(payloads)
-    _progress(ctx, 0, total)
+    _progress(ctx, 0, total, label=label)
     batch = import_batch_list(user=reporter).filter(
         file_sha256=hashlib.sha256(content).hexdigest(), status=ImportStatus.DONE,
         dry_run=False).order_by("pk").first()
     if batch is None:
-        batch = import_upload(actor=reporter, file_name=f"demo-outbreak-{ctx.seed}.csv",
+        batch = import_upload(actor=reporter, file_name=f"{file_stem}-{ctx.seed}.csv",
                               content=content)
         batch = import_run(batch=batch, progress=lambda done, _total: (
-            _progress(ctx, done, total) if done < total else None))
-    _progress(ctx, total, total)
+            _progress(ctx, done, total, label=label) if done < total else None))
+    _progress(ctx, total, total, label=label)
     return batch
 
 
@@ -315,3 +327,7 @@ register_demo_builder(DemoBuilder(
 ))
 
 __all__ = ["build_demo_outbreak", "case_payloads", "demo_counties", "thin"]
+
+# The endemic background is a builder of its own; importing it here registers it when the
+# registry autodiscovers this module (it reuses the functions above, so it comes last).
+from shouwang.surveillance import demo_endemic  # noqa: E402, F401
