@@ -126,7 +126,7 @@ def test_ages_occupations_classification_and_severity() -> None:
     assert set(occupation[(c.age >= 7) & (c.age < 18)]) == {STUDENT}
     assert set(occupation[c.age >= 18]) <= {""}
     confirmed = float((c.classification == "confirmed").mean())
-    assert 0.1 < confirmed < 0.25 and set(c.classification) == {"clinical", "confirmed"}
+    assert 0.03 < confirmed < 0.08 and set(c.classification) == {"clinical", "confirmed"}
     severe = np.isin(c.severity, ["severe", "critical"])
     assert 0.005 < float(severe.mean()) < 0.02
     assert float((c.classification[severe] == "confirmed").mean()) > 0.8

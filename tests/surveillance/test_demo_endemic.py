@@ -57,7 +57,7 @@ def test_builder_writes_years_of_hfmd_cards_and_is_idempotent(tiny: None) -> Non
     under_five = sum(c.age_years is not None and c.age_years < 5 for c in cases)
     assert under_five > 0.8 * len(cases)
     assert {c.classification for c in cases} == {"clinical", "confirmed"}
-    assert sum(c.classification == "clinical" for c in cases) > 0.6 * len(cases)
+    assert sum(c.classification == "clinical" for c in cases) > 0.8 * len(cases)
     assert {c.occupation for c in cases if c.age_years is not None and c.age_years < 3} <= {
         "scattered_child", "nursery_child"}
     for c in cases:

@@ -28,7 +28,8 @@ The seasonal profile is a floor plus two von Mises bumps on the day of the year:
 
 a main peak in late May (p₁ = 145, κ₁ = 3: half height from mid-April to early July), a smaller
 autumn peak in mid-October at h₂ = 0.4 of it (p₂ = 288, κ₂ = 5) and a winter floor of 8 % of the
-main peak: the pattern of central and southern China (Xing et al. 2014; Deng et al. 2013).
+main peak: the pattern of central and southern (subtropical) China (Xing et al. 2014; Koh et al.
+2016). Year to year, HFMD in China varies with biennial and annual cycles (Xiao et al. 2016).
 
 Injected aberrations (`Aberration`): exactly `cases` further onsets in one region over
 `days` days from `start_day`, with a rise-and-fall curve (weights ∝ (i + 1)·e^{−i/τ}, τ = days/4),
@@ -36,29 +37,37 @@ the ages of the setting (a kindergarten: 3–6) and its occupation. They are not
 size is what is reported, the truth a benchmark scores against.
 
 Observation, for every case: onset at a uniform time of its day; onset to diagnosis gamma
-(mean 1.3 d, sd 1.1, at most `diagnosis_max_days`); a diagnosis falling on a Saturday or Sunday
+(mean 1.3 d, sd 1.1, at most `diagnosis_max_days`: a median of about 1.5 days from the onset
+date, as Xing et al. report); a diagnosis falling on a Saturday or Sunday
 is put off to Monday morning (08:00–12:00) with probability `weekend_deferral` (20 % and 30 %:
 families wait for the weekday clinic, so there are fewer diagnoses and reports at weekends and
 more on Mondays; a delay can then exceed the cap by up to 3 days); diagnosis to report in
 hours, lognormal around `report_median_hours` within the 24-hour deadline of a class C disease,
 `late_report_share` late (up to `late_report_max_hours`). Age from the age profile of reported
-cases (Xing et al. 2014: 90 % under 5, most at 1–2 years), sex 60 % boys, occupation from age
-(scattered child under 3, mostly nursery child at 3–5, student from 6), mostly clinically
-diagnosed with `lab_share` laboratory-confirmed (severe cases nearly all), 1 % severe, 0.1 %
-critical, 30 % of the critical dying within days (case fatality ≈ 0.03 %). Cases reported after
-the last day are dropped (the line list held on that day).
+cases (89 % under 5, most at 1 year, where Xing et al. find the highest incidence), sex 60 %
+boys, occupation from age (scattered child under 3, mostly nursery child at 3–5, student from
+7), mostly clinically diagnosed with `lab_share` (4 %) laboratory-confirmed and severe cases
+nearly all (about 5 % in all; Xing et al.: 3.7 %), 1 % severe, a tenth of them critical, 30 % of
+the critical dying a median of 3 days after onset (3 % of severe cases, case fatality ≈ 0.03 %,
+as Xing et al.). Incubation (lognormal, mean 4 d, sd 1.5: the usual 3–7 days) only dates
+`infection_day`. Cases reported after the last day are dropped (the line list held on that
+day).
 
 References
 ----------
 Xing W, Liao Q, Viboud C, et al. (2014). Hand, foot, and mouth disease in China, 2008-12: an
 epidemiological study. Lancet Infect Dis 14(4):308-318. doi:10.1016/S1473-3099(13)70342-6
-(7.2 million cases, 1.2 per 1,000 a year; 93 % under 5; 1.1 % severe, case fatality 0.03 %;
-semi-annual peaks in the south, one early-summer peak in the north)
-Deng T, Huang Y, Yu S, et al. (2013). Spatial-temporal clusters and risk factors of hand, foot,
-and mouth disease at the district level in Guangdong Province, China. PLoS ONE 8(2):e56943.
-doi:10.1371/journal.pone.0056943
-Lloyd-Smith JO (2007). Maximum likelihood estimation of the negative binomial dispersion
-parameter for highly overdispersed data. PLoS ONE 2(2):e180. doi:10.1371/journal.pone.0000180
+(7.2 million probable cases 2008–12, 1.2 per 1,000 person-years; 3.7 % laboratory-confirmed;
+highest incidence at 12–23 months; onset to diagnosis median 1.5 days; 1.1 % severe, 3.0 % of
+them fatal, case fatality 0.03 %, onset to death median 3.5 days)
+Koh WM, Bogich T, Siegel K, et al. (2016). The epidemiology of hand, foot and mouth disease in
+Asia: a systematic review and analysis. Pediatr Infect Dis J 35(10):e285-e300.
+doi:10.1097/INF.0000000000001242 (summer peak in temperate Asia, spring and autumn peaks in
+subtropical Asia)
+Xiao X, Liao Q, Kenward MG, et al. (2016). Comparisons between mild and severe cases of hand,
+foot and mouth disease in temporal trends: a comparative time series study from mainland China.
+BMC Public Health 16:1109. doi:10.1186/s12889-016-3762-x (biennial, annual and semi-annual
+cycles)
 """
 
 from __future__ import annotations
@@ -156,7 +165,7 @@ class EndemicParams:
     late_report_max_hours: float = 96.0
     incubation_mean: float = 4.0
     incubation_sd: float = 1.5
-    lab_share: float = 0.15
+    lab_share: float = 0.04
     severe_share: float = 0.01
     critical_share: float = 0.1
     critical_fatality: float = 0.3
@@ -389,7 +398,7 @@ def _observe(p: EndemicParams, rng: np.random.Generator, region: NDArray[np.int6
     lab = np.where(severity == "mild", lab, 0.95)
     classification = np.where(rng.random(n) < lab, "confirmed", "clinical").astype(np.str_)
     dies = (severity == "critical") & (rng.random(n) < p.critical_fatality)
-    death_time = onset_time + 1 + rng.gamma(2.0, 1.0, n)
+    death_time = onset_time + 1 + rng.gamma(3.0, 0.8, n)  # median ≈ 3.2 days
     death_day = np.where(dies & (death_time < p.days), np.floor(death_time), -1).astype(np.int64)
     mu, sigma = lognormal_mu_sigma(p.incubation_mean, p.incubation_sd)
     infection_day = np.floor(onset_time - rng.lognormal(mu, sigma, n)).astype(np.int64)
