@@ -207,6 +207,21 @@ def test_history_shows_a_re_runs_new_numbers_and_the_assignee_by_name(
     assert "<strong>核实人</strong> — → wuchang" in html
 
 
+def test_history_names_the_linked_cluster_as_the_card_does(people: dict[str, Any]) -> None:
+    """By its rank and days, not by its database id (the card said #1, the history #3)."""
+    from shouwang.warning.services.alerts import alert_confirm
+
+    make_cluster(day=date(2026, 3, 4))
+    make_cluster(day=date(2026, 3, 5), rank=2)
+    cluster = make_cluster(day=date(2026, 3, 6))
+    alert = make_alert("420106", day=date(2026, 3, 6), status=AlertStatus.VERIFYING)
+    alert_confirm(actor=people["wuchang"], alert=alert, version=1, cluster_id=cluster.pk)
+    html = client(people["wuchang"]).get(f"/warning/alerts/{alert.pk}/").content.decode()
+    assert "时空聚集 #1（2026-02-28 至 2026-03-06）" in html  # the card
+    assert "<strong>时空聚集</strong> — → #1（2026-02-28 至 2026-03-06）" in html
+    assert f"→ #{cluster.pk}<" not in html
+
+
 def test_inbox_and_api_queries_do_not_grow_with_the_page(people: dict[str, Any]) -> None:
     """A fresh token for each API call: a token's first use also records its last use."""
     from django.db import connection

@@ -145,6 +145,15 @@ def alert_clusters(*, user: User, alert: Alert, days: int = 28) -> list[ScanClus
     return found
 
 
+def clusters_by_id(*, user: User, ids: set[int]) -> dict[int, ScanCluster]:
+    """The clusters of `ids` the reader may see (scoped by centre), by id: how an alert's
+    history names the cluster it was linked to."""
+    if not ids:
+        return {}
+    qs = scoped(ScanCluster.objects.filter(pk__in=list(ids)), user, "centre_code")
+    return {c.pk: c for c in qs}
+
+
 def assignable_officers(*, user: User, alert: Alert) -> QuerySet[User]:
     """Active county officers whose jurisdiction covers the alert (the assignment choices)."""
     from shouwang.accounts.models import User

@@ -199,6 +199,13 @@ def _history(user: Any, alert: Alert) -> list[dict[str, Any]]:
     history = list(selectors.alert_history(user=user, alert_id=alert.pk))
     people = {u.pk: str(u) for u in User.objects.filter(pk__in={
         v for h in history for v in h.changes.get("assigned_to", []) if isinstance(v, int)})}
+    # A cluster by its rank and days, as the card names it (its id means nothing to a reader;
+    # one re-computed since, or outside the reader's area, keeps the id).
+    clusters = {pk: _("#%(rank)s（%(start)s 至 %(end)s）") % {
+        "rank": c.rank, "start": c.start.isoformat(), "end": c.end.isoformat()}
+        for pk, c in selectors.clusters_by_id(user=user, ids={
+            v for h in history for v in h.changes.get("cluster", []) if isinstance(v, int)
+        }).items()}
     rows = []
     for h in history:
         changes = []
@@ -211,7 +218,8 @@ def _history(user: Any, alert: Alert) -> list[dict[str, Any]]:
             if key == "assigned_to":
                 old, new = people.get(old, old), people.get(new, new)
             elif key == "cluster":
-                old, new = (f"#{v}" if v is not None else None for v in (old, new))
+                old, new = (clusters.get(v, f"#{v}") if v is not None else None
+                            for v in (old, new))
             elif key in ("escalated_at", "verify_due_at"):
                 old, new = (_local_time(v) for v in (old, new))
             changes.append((FIELD_LABELS.get(key, key), old, new))
