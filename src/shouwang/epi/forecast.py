@@ -33,7 +33,7 @@ PLoS Comput Biol 15(2):e1006785. doi:10.1371/journal.pcbi.1006785 (coverage as c
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -223,6 +223,7 @@ def backtest(
     levels: Sequence[float] = DEFAULT_LEVELS,
     min_recent_cases: int = 1,
     si_sum_tolerance: float = SI_SUM_TOLERANCE,
+    known: Callable[[int], NDArray[np.float64]] | None = None,
 ) -> Backtest:
     """Forecast from each origin with the days before it, and score against what followed.
 
@@ -233,6 +234,10 @@ def backtest(
     trivially forecast as zero and would inflate the coverage); the choice uses only the days
     before the origin. With ``imported``, ``counts`` are the local cases: the forecasts (of local
     cases) see the imported ones before each origin and are scored against the local counts.
+
+    ``known(o)``, when given, returns what the forecast from origin o sees instead of the first o
+    days of ``counts`` (a (series, o) array): e.g. the counts as reported by then, or those
+    raised by a nowcast (shouwang.epi.replay). ``counts`` stay the truth it is scored against.
     """
     observed = check_counts(counts, "counts")
     imp = None if imported is None else check_counts(imported, "imported")
@@ -255,13 +260,17 @@ def backtest(
     abs_err = np.zeros(horizon)
     pairs = 0
     for o, child in zip(origins, root.spawn(len(origins)), strict=True):
-        recent = observed[:, o - window:o].sum(axis=1)
+        history = observed[:, :o] if known is None else check_counts(known(o), "known")
+        if history.shape != (observed.shape[0], o):
+            raise ForecastInputError(
+                f"known({o}) must have shape {(observed.shape[0], o)}, got {history.shape}")
+        recent = history[:, o - window:o].sum(axis=1)
         if imp is not None:
             recent = recent + imp[:, o - window:o].sum(axis=1)
         keep = recent >= min_recent_cases
         if not np.any(keep):
             continue
-        fc = forecast(observed[keep, :o], horizon=horizon, mean_si=mean_si, std_si=std_si,
+        fc = forecast(history[keep], horizon=horizon, mean_si=mean_si, std_si=std_si,
                       si_distr=si_distr, imported=None if imp is None else imp[keep, :o],
                       window=window, mean_prior=mean_prior, std_prior=std_prior,
                       samples=samples, seed=np.random.default_rng(child), model=model,

@@ -453,6 +453,21 @@ def _sample_row_cdf(rng: np.random.Generator, a: Array, b: Array, samples: int,
 # Synthetic outbreaks and the backtest
 
 
+def nowcast_corrected(onset: Array, medians: Array) -> Array:
+    """Onset counts whose last days (the nowcast's, aligned on the last day) are raised to the
+    nowcast median where there is one: the cases of those days not reported yet would otherwise
+    read as a fall, and R_t would dip at the end of every series. Never lowered; days without
+    a (finite) median are left alone."""
+    out = np.array(onset, dtype=np.float64, copy=True)
+    tail = min(out.shape[1], medians.shape[1])
+    if tail == 0:
+        return out
+    recent, median = out[:, -tail:], medians[:, -tail:]
+    better = np.isfinite(median) & (median > recent)
+    recent[better] = np.round(median[better])
+    return out
+
+
 @dataclass(frozen=True)
 class CaseDays:
     """One entry per case: series index, event (onset) day and report day."""

@@ -22,6 +22,7 @@ from shouwang.epi.ears import ears_c
 from shouwang.epi.farrington import FarringtonControl, farrington_flexible
 from shouwang.epi.forecast import forecast
 from shouwang.epi.nowcast import NowcastOptions, nowcast
+from shouwang.epi.nowcast import nowcast_corrected as nowcast_corrected  # re-exported for the job
 from shouwang.epi.rt import PosteriorCVWarning, estimate_r
 from shouwang.epi.scan import ScanOptions, space_time_permutation_scan
 from shouwang.geo.models import NATION_CODE
@@ -198,21 +199,6 @@ def nowcast_rows(h: Hierarchy, county_triangle: NDArray[np.float64], days: list[
                 latest=_num(nc.median[n, -1]), latest_lower=_num(nc.lower[0.95][n, -1]),
                 latest_upper=_num(nc.upper[0.95][n, -1])))
     return rows, medians
-
-
-def nowcast_corrected(onset: NDArray[np.float64], medians: NDArray[np.float64]
-                      ) -> NDArray[np.float64]:
-    """Onset counts whose last days (the nowcast's, aligned on the last day) are raised to the
-    nowcast median where there is one: the cases of those days not reported yet would otherwise
-    read as a fall, and Rt would dip at the end of every series."""
-    out = onset.copy()
-    tail = min(onset.shape[1], medians.shape[1])
-    if tail == 0:
-        return out
-    recent, median = out[:, -tail:], medians[:, -tail:]
-    better = np.isfinite(median) & (median > recent)
-    recent[better] = np.round(median[better])
-    return out
 
 
 # --- aberration detection -------------------------------------------------------------------------
