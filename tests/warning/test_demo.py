@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
+from django.test import Client
 
 from shouwang.accounts.models import User
 from shouwang.accounts.roles import Role
@@ -63,7 +64,7 @@ def test_builder_is_registered_after_the_surveillance_builders() -> None:
 
 
 @pytest.mark.django_db
-def test_the_replay_leaves_a_worked_inbox_and_a_rerun_changes_nothing() -> None:
+def test_the_replay_leaves_a_worked_inbox_and_a_rerun_changes_nothing(client: Client) -> None:
     base = small_demo_outbreak()
     ctx = DemoContext(scale=base.scale, seed=1, out=io.StringIO())
     demo.build_demo_warning(ctx)
@@ -106,6 +107,15 @@ def test_the_replay_leaves_a_worked_inbox_and_a_rerun_changes_nothing() -> None:
     hongshan = User.objects.get(username="demo-hongshan")
     assert not AlertHistory.objects.filter(actor=hongshan).exclude(
         alert__division_code__startswith="420111").exists()
+
+    # The pages a demo officer opens show the last demo night, not an empty today.
+    client.force_login(User.objects.get(username="demo-wuhan"))
+    for url in ("/warning/rt/", "/warning/forecast/", "/warning/clusters/"):
+        html = client.get(url).content.decode()
+        assert f"预警计算日期 {LAST}" in html, url
+    mine = last.filter(division_code__startswith="4201").first()
+    assert mine is not None
+    assert f"/warning/alerts/{mine.pk}/" in client.get("/warning/alerts/").content.decode()
 
     before = _state()
     again = DemoContext(scale=base.scale, seed=1, out=io.StringIO())
