@@ -68,12 +68,17 @@ def test_without_reporting_delay_all_three_inputs_are_the_final_counts(
 
 def test_the_nowcast_correction_repairs_forecasts_from_incomplete_counts(
         delayed_cases: CaseDays) -> None:
+    steps: list[tuple[int, int, str]] = []
     result = replay(delayed_cases, ORIGINS, horizon=7, mean_si=5.2, std_si=2.8, samples=300,
-                    seed=1)
+                    seed=1, progress=lambda done, total, stage: steps.append((done, total, stage)))
+    assert [done for done, _total, _stage in steps] == list(range(1, len(ORIGINS) + 5))
+    assert steps[-1][:2] == (len(ORIGINS) + 4, len(ORIGINS) + 4)
     # Forecasting from what has been reported by the night reads the reporting delay as a
     # fall: far too low, intervals that miss. The platform's nowcast-corrected input is much
     # closer to forecasting from the final counts.
     assert result.reported.mae > 3 * result.platform.mae
+    assert result.reported.bias < -0.5 * result.reported.mae   # too low, not just noisy
+    assert abs(result.platform.bias) < abs(result.reported.bias) / 3
     assert result.platform.mae < 4 * result.final.mae
     assert result.reported.coverage[2] < 0.75
     assert result.platform.coverage[2] > result.reported.coverage[2] + 0.1

@@ -77,7 +77,8 @@ class Backtest:
 
     ``coverage[l]`` is the share of (series, origin, day) points whose observed count lies in the
     central interval of level ``levels[l]``; ``coverage_by_day[l, h]`` the same for the (h+1)-th
-    day ahead; ``mae`` the mean absolute error of the median. ``forecasts`` counts the (series,
+    day ahead; ``mae`` the mean absolute error of the median, ``bias`` its mean signed error
+    (positive: forecasts too high). ``forecasts`` counts the (series,
     origin) pairs scored, ``points`` the days.
     """
 
@@ -88,6 +89,7 @@ class Backtest:
     coverage_by_day: NDArray[np.float64]  # (levels, horizon)
     mae: float
     mae_by_day: NDArray[np.float64]       # (horizon,)
+    bias: float                           # mean of median − observed (> 0: too high)
     forecasts: int
     points: int
 
@@ -258,6 +260,7 @@ def backtest(
     root = np.random.SeedSequence(seed)
     hits = np.zeros((len(levels_t), horizon))
     abs_err = np.zeros(horizon)
+    signed_err = 0.0
     pairs = 0
     for o, child in zip(origins, root.spawn(len(origins)), strict=True):
         history = observed[:, :o] if known is None else check_counts(known(o), "known")
@@ -279,6 +282,7 @@ def backtest(
         inside = (fc.lower <= truth[:, None, :]) & (truth[:, None, :] <= fc.upper)
         hits += inside.sum(axis=0)
         abs_err += np.abs(fc.median - truth).sum(axis=0)
+        signed_err += float((fc.median - truth).sum())
         pairs += int(keep.sum())
     if pairs == 0:
         raise ForecastInputError(
@@ -287,6 +291,7 @@ def backtest(
         horizon=int(horizon), origins=tuple(int(o) for o in origins), levels=levels_t,
         coverage=hits.sum(axis=1) / (pairs * horizon), coverage_by_day=hits / pairs,
         mae=float(abs_err.sum() / (pairs * horizon)), mae_by_day=abs_err / pairs,
+        bias=signed_err / (pairs * horizon),
         forecasts=pairs, points=pairs * horizon,
     )
 

@@ -73,7 +73,8 @@ def replay(cases: nc.CaseDays, origins: Sequence[int], *, horizon: int, mean_si:
            std_si: float, window: int = 7, max_delay: int = 14,
            nowcast_options: nc.NowcastOptions | None = None, samples: int = 500,
            seed: int = 0, model: fc.Model = "poisson", dispersion: float | None = None,
-           levels: Sequence[float] = fc.DEFAULT_LEVELS, min_recent_cases: int = 1) -> Replay:
+           levels: Sequence[float] = fc.DEFAULT_LEVELS, min_recent_cases: int = 1,
+           progress: Callable[[int, int, str], None] | None = None) -> Replay:
     """Replay the nowcast and the forecast at each origin (see the module's docstring).
 
     `cases` holds one entry per case with an onset (day numbers ≥ 0); each origin needs
@@ -87,26 +88,33 @@ def replay(cases: nc.CaseDays, origins: Sequence[int], *, horizon: int, mean_si:
     if days == 0:
         raise fc.ForecastInputError("no case has an onset day: nothing to replay")
     final = onset_counts(cases, days=days)
-    cache: dict[int, NDArray[np.float64]] = {}
-
-    def platform_input(o: int) -> NDArray[np.float64]:
-        if o not in cache:
-            cache[o] = corrected_onsets(cases, night=o - 1, max_delay=max_delay, options=opts)
-        return cache[o]
+    total = len(origins) + 4
+    report = progress or (lambda done, total, stage: None)
+    platform_inputs: dict[int, NDArray[np.float64]] = {}
+    for n, o in enumerate(origins, start=1):
+        if o not in platform_inputs:
+            platform_inputs[o] = corrected_onsets(cases, night=o - 1, max_delay=max_delay,
+                                                  options=opts)
+        report(n, total, "nowcast")
 
     def reported_input(o: int) -> NDArray[np.float64]:
         return onset_counts(cases, days=o, night=o - 1)
 
-    def score(known: Callable[[int], NDArray[np.float64]] | None) -> fc.Backtest:
-        return fc.backtest(final, known=known, horizon=horizon, origins=origins,
-                           mean_si=mean_si, std_si=std_si, window=window, samples=samples,
-                           seed=seed, model=model, dispersion=dispersion, levels=levels,
-                           min_recent_cases=min_recent_cases)
+    def score(known: Callable[[int], NDArray[np.float64]] | None, step: int,
+              stage: str) -> fc.Backtest:
+        result = fc.backtest(final, known=known, horizon=horizon, origins=origins,
+                             mean_si=mean_si, std_si=std_si, window=window, samples=samples,
+                             seed=seed, model=model, dispersion=dispersion, levels=levels,
+                             min_recent_cases=min_recent_cases)
+        report(len(origins) + step, total, stage)
+        return result
 
-    return Replay(
-        platform=score(platform_input), reported=score(reported_input), final=score(None),
-        nowcast=nc.backtest(cases, [o - 1 for o in origins], max_delay=max_delay, options=opts),
-    )
+    platform = score(platform_inputs.__getitem__, 1, "forecast (platform)")
+    reported = score(reported_input, 2, "forecast (reported)")
+    final_score = score(None, 3, "forecast (final)")
+    nowcast = nc.backtest(cases, [o - 1 for o in origins], max_delay=max_delay, options=opts)
+    report(total, total, "nowcast backtest")
+    return Replay(platform=platform, reported=reported, final=final_score, nowcast=nowcast)
 
 
 __all__ = ["Replay", "corrected_onsets", "onset_counts", "replay"]

@@ -8,6 +8,7 @@ the system's read for the nightly job, not a user's: it has no jurisdiction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -33,16 +34,7 @@ def reporting_triangle(*, disease: str, day: date, days: int, max_delay: int,
     carry) is counted at delay 0. Counties outside `counties` are left out.
     """
     start = day - timedelta(days=days - 1)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=local_tz())
-    rows = (CaseReport.objects
-            .filter(status=CaseStatus.ACTIVE, disease_id=disease, onset_date__gte=start,
-                    onset_date__lte=day, reported_at__lt=end)
-            .annotate(county=Substr("division_code", 1, COUNTY_WIDTH),
-                      rday=TruncDate("reported_at", tzinfo=local_tz()))
-            .values("county", "onset_date", "rday")
-            .annotate(n=Count("id"))
-            .order_by()
-            .values_list("county", "onset_date", "rday", "n"))
+    rows = onset_report_counts(disease=disease, since=start, until=day, known_by=day)
     tri = np.zeros((len(counties.codes), days, max_delay + 1), dtype=np.float64)
     index = {code: i for i, code in enumerate(counties.codes)}
     for county, onset, rday, n in rows:
@@ -55,3 +47,22 @@ def reporting_triangle(*, disease: str, day: date, days: int, max_delay: int,
     known = (np.arange(days)[:, None] + np.arange(max_delay + 1)[None, :]) <= days - 1
     tri[:, ~known] = np.nan
     return tri
+
+
+def onset_report_counts(*, disease: str, since: date, until: date, known_by: date | None = None
+                        ) -> Iterable[tuple[str, date | None, date | None, int]]:
+    """(county code, onset date, report day, cases) of the active reports of `disease` with an
+    onset in since … until — those reported by the end of `known_by`, or every one. The report
+    day is the local day of `reported_at`, as the daily counts define it."""
+    filters: dict[str, object] = {"status": CaseStatus.ACTIVE, "disease_id": disease,
+                                  "onset_date__gte": since, "onset_date__lte": until}
+    if known_by is not None:
+        filters["reported_at__lt"] = datetime.combine(known_by + timedelta(days=1), time.min,
+                                                      tzinfo=local_tz())
+    return (CaseReport.objects.filter(**filters)
+            .annotate(county=Substr("division_code", 1, COUNTY_WIDTH),
+                      rday=TruncDate("reported_at", tzinfo=local_tz()))
+            .values("county", "onset_date", "rday")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("county", "onset_date", "rday", "n"))
