@@ -53,6 +53,7 @@ def test_replays_the_stored_reports_exactly_as_the_science_on_the_same_cases(
         report_day=np.array([(r - result.since).days for _c, _o, r in kept]), n_series=2)
     origins = [(n - result.since).days + 1 for n in result.nights]
     by_hand = replay(cases, origins, horizon=5, mean_si=4.7, std_si=2.9, samples=200, seed=1,
+                     model="negbin", dispersion=2.0,  # the nightly job's forecast model
                      nowcast_options=NowcastOptions(window=28, levels=(0.95,), pool=True,
                                                     seed=1))
     for name in ("platform", "reported", "final"):
@@ -105,3 +106,15 @@ def test_no_reports_is_an_error_not_a_crash(divisions: None) -> None:
         call_command("early-warning-backtest", "--until", DAY.isoformat(), stdout=io.StringIO())
     with pytest.raises(CommandError, match="--until must be a date"):
         call_command("early-warning-backtest", "--until", "31/05/2026", stdout=io.StringIO())
+
+
+def test_the_nightly_forecast_model_is_checked() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from shouwang.warning.services.nightly_config import NightlySettings
+
+    assert NightlySettings().forecast_model == "negbin"
+    with pytest.raises(ImproperlyConfigured, match="forecast_model must be 'poisson' or 'negbin'"):
+        NightlySettings(forecast_model="gauss")
+    with pytest.raises(ImproperlyConfigured, match="forecast_dispersion must be > 0"):
+        NightlySettings(forecast_dispersion=0.0)

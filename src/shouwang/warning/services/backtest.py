@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 import numpy as np
 from django.db.models import Max
@@ -49,12 +50,13 @@ class StoredBacktest:
 
 def backtest_stored(*, disease: str, level: str = "county", until: date | None = None,
                     days: int = 120, horizon: int = 7, nights: int = 8, step: int = 7,
-                    samples: int = 500, model: Model = "poisson",
+                    samples: int = 500, model: Model | None = None,
                     dispersion: float | None = None, seed: int = 1,
                     levels: tuple[float, ...] = DEFAULT_LEVELS,
                     progress: Callable[[int, int, str], None] | None = None) -> StoredBacktest:
     """Replay `nights` nights `step` days apart, the last `horizon` days before `until` (default:
-    the disease's last onset), with `days` days of onsets up to `until`."""
+    the disease's last onset), with `days` days of onsets up to `until`. The forecast model is
+    the nightly job's unless `model` (and `dispersion` for negbin) are given."""
     started = time.perf_counter()
     if level not in LEVELS:
         raise BacktestError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
@@ -76,6 +78,9 @@ def backtest_stored(*, disease: str, level: str = "county", until: date | None =
             raise BacktestError(f"{disease} has no case report with an onset date")
     since = until - timedelta(days=days - 1)
     cfg = nightly_settings()
+    if model is None:
+        model = cast("Model", cfg.forecast_model)  # checked in the settings
+        dispersion = cfg.forecast_dispersion if model == "negbin" else None
     last_night = until - timedelta(days=horizon)
     night_list = [last_night - timedelta(days=k * step) for k in range(nights)][::-1]
     first_origin = (night_list[0] - since).days + 1

@@ -150,6 +150,8 @@ def forecast_rows(h: Hierarchy, onset: NDArray[np.float64], day: date, cfg: Nigh
         return []
     fc = forecast(onset[keep], horizon=cfg.forecast_horizon, mean_si=si.mean, std_si=si.sd,
                   window=cfg.rt_window, samples=cfg.forecast_samples, seed=cfg.seed,
+                  model=cfg.forecast_model,  # type: ignore[arg-type]  # checked in the settings
+                  dispersion=cfg.forecast_dispersion if cfg.forecast_model == "negbin" else None,
                   levels=(0.5, 0.95))
     t = _iso([day + timedelta(days=k) for k in range(1, cfg.forecast_horizon + 1)])
     rows = []

@@ -65,11 +65,12 @@ class Command(BaseCommand):
                             help="days between replayed nights (default: 7)")
         parser.add_argument("--samples", type=int, default=500,
                             help="forecast sample paths per series (default: 500)")
-        parser.add_argument("--model", choices=("poisson", "negbin"), default="poisson",
-                            help="offspring model of the forecast (default: poisson, as the "
-                                 "nightly job)")
+        parser.add_argument("--model", choices=("poisson", "negbin"), default=None,
+                            help="offspring model of the forecast (default: the nightly job's, "
+                                 "SHOUWANG_WARNING forecast_model: negbin)")
         parser.add_argument("--dispersion", type=float, default=None,
-                            help="negative binomial k for --model negbin")
+                            help="negative binomial k for --model negbin (default with the "
+                                 "nightly job's model: its forecast_dispersion, 2)")
         parser.add_argument("--seed", type=int, default=1, help="sampling seed (default: 1)")
         parser.add_argument("--output", type=Path, default=None,
                             help="also write the tables as CSV to this file")
