@@ -50,7 +50,9 @@
       margin: { l: 40, r: 10, t: 24, b: 30 }, height: 340, bargap: 0.15, shapes: shapes,
       annotations: [{ x: d.day, y: 1, xref: "x", yref: "paper", text: L.labelDay,
                       showarrow: false, yanchor: "top", xanchor: "right", font: { color: "#b42318", size: 11 } }],
-      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" }, xaxis: { type: "date" },
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+      // Month-day ticks: no month names, which Plotly would write in English on a Chinese page.
+      xaxis: { type: "date", tickformat: "%m-%d", hoverformat: "%Y-%m-%d" },
       yaxis: { rangemode: "tozero" }, paper_bgcolor: "#fff", plot_bgcolor: "#fff"
     }, { displayModeBar: false, responsive: true });
     el.setAttribute("aria-busy", "false");
