@@ -3,6 +3,7 @@ dismiss with a reason; the notifications page. Screenshots go to test-artifacts/
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -71,6 +72,9 @@ def test_inbox_detail_verify_dismiss(
     page.wait_for_selector("#alert-chart .plot-container svg")
     _shot(page, "alert-detail")
     assert page.locator("#alert-chart g.trace.bars").count() == 1
+    # Day ticks as month-day numbers: Plotly would write month names in English.
+    ticks = page.locator("#alert-chart g.xtick text").all_text_contents()
+    assert ticks and all(re.fullmatch(r"\d\d-\d\d", t) for t in ticks), ticks
     assert page.locator("[data-testid=alert-status]").inner_text() == "新预警"
     _shot(page, "alert-detail")
 
