@@ -7,3 +7,6 @@ class WarningConfig(AppConfig):
     name = "shouwang.warning"
     label = "warning"
     verbose_name = "Early warning"
+
+    def ready(self) -> None:
+        from shouwang.warning import checks  # noqa: F401  # registers the settings checks
