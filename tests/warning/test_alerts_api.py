@@ -81,6 +81,21 @@ def test_overdue_filter(people: dict[str, Any]) -> None:
     assert body["counts"]["overdue"] == 1
 
 
+def test_the_escalation_is_said_in_words(people: dict[str, Any]) -> None:
+    from shouwang.warning.services.alerts import alerts_escalate
+
+    late = make_alert("420106", raised_at=timezone.now() - timedelta(hours=30))
+    quiet = make_alert("420106", day=date(2026, 1, 1))
+    alerts_escalate(now=timezone.now())
+    items = {a["id"]: a for a in get(people["wuchang"], URL).json()["items"]}
+    assert items[late.pk]["escalation_level"] == 1
+    assert items[late.pk]["escalation_label"] == "已上报至市级"
+    assert items[quiet.pk]["escalation_label"] == ""
+    english = Client().get(URL, HTTP_ACCEPT_LANGUAGE="en",
+                           **bearer(people["wuchang"])).json()["items"]
+    assert {a["escalation_label"] for a in english} == {"escalated to city level", ""}
+
+
 @pytest.mark.parametrize("params,field", [
     ({"status": "open"}, "status"), ({"method": "magic"}, "method"),
     ({"division": "42x"}, "division"), ({"day_from": "2026-03-05", "day_to": "2026-03-01"},

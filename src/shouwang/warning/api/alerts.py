@@ -24,7 +24,11 @@ from shouwang.surveillance.views.case_common import disease_label
 from shouwang.warning.models import Alert, AlertStatus, Method
 from shouwang.warning.selectors import alerts as selectors
 from shouwang.warning.services import alerts as services
-from shouwang.warning.services.notify import alert_reason_text, notifications_mark_read
+from shouwang.warning.services.notify import (
+    alert_reason_text,
+    escalation_words,
+    notifications_mark_read,
+)
 
 router = Router(tags=["warning: alerts"])
 
@@ -68,6 +72,7 @@ class AlertOut(Schema):
     overdue: bool
     escalated_at: datetime | None
     escalation_level: int
+    escalation_label: str   # where it was escalated to, in words ("" when it was not)
     cluster_id: int | None
     linked_event: str
     dismissed_reason: str
@@ -169,7 +174,8 @@ def _out(alerts: list[Alert]) -> list[dict[str, Any]]:
             "assigned_to": a.assigned_to.username if a.assigned_to else None,
             "verify_due_at": a.verify_due_at, "overdue": selectors.overdue(a),
             "escalated_at": a.escalated_at, "escalation_level": a.escalation_level,
-            "cluster_id": a.cluster_id, "linked_event": a.linked_event,
+            "escalation_label": escalation_words(a), "cluster_id": a.cluster_id,
+            "linked_event": a.linked_event,
             "dismissed_reason": a.dismissed_reason, "run_id": a.run_id, "version": a.version,
             "created_at": a.created_at, "updated_at": a.updated_at,
         })
