@@ -181,3 +181,21 @@ def test_a_replayed_night_dates_the_verification_from_its_own_time(
     alerts_raise(run=run, settings=CFG, now=night)
     alert = Alert.objects.get()
     assert alert.verify_due_at == night + timedelta(hours=CFG.verify_hours)
+
+
+def test_upper_level_echoes_of_a_county_alarm_can_be_left_out(
+        run: WarningRun, told: list[tuple[int, str]]) -> None:
+    _aberration(run, Method.EARS_C3, "420106", "county")
+    _aberration(run, Method.EARS_C3, "420100", "prefecture")    # echoes 420106
+    _aberration(run, Method.EARS_C3, "420000", "province")      # echoes 420106
+    _aberration(run, Method.CUSUM, "420100", "prefecture")      # no county CUSUM alarm
+    _aberration(run, Method.EARS_C3, "430000", "province")      # no county of Hunan alarms
+    _aberration(run, Method.EARS_C3, "430100", "prefecture", observed=2.0)  # too few cases
+    _aberration(run, Method.EARS_C3, "430102", "county", observed=2.0)      # …so no echo
+    quiet = replace(CFG, aberration_alert_upper_echoes=False)
+    alerts_raise(run=run, settings=quiet)
+    assert set(Alert.objects.values_list("division_code", "method")) == {
+        ("420106", Method.EARS_C3), ("420100", Method.CUSUM), ("430000", Method.EARS_C3)}
+    alerts_raise(run=run, settings=CFG)   # the default raises the echoes too
+    assert Alert.objects.filter(method=Method.EARS_C3, level__in=(
+        "prefecture", "province")).count() == 3

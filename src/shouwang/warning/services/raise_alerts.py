@@ -7,7 +7,8 @@ Read from the run's SeriesResult and ScanCluster rows, a signal on the run's day
 - ears_c3: EARS C3 alarms on the day (at the levels in `aberration_alert_levels`);
 - farrington: Farrington flexible alarms in the week ending on the day (same levels);
 - cusum: the CUSUM alarms on the day (same levels);
-  (these three only with at least `aberration_alert_min_observed` cases observed);
+  (these three only with at least `aberration_alert_min_observed` cases observed, and, when
+  `aberration_alert_upper_echoes` is False, not above a county that alarms by the same method);
 - scan: each stored cluster (p below `scan_p_value`), one alert at its centre county,
   linked through Alert.cluster;
 - rt: a county whose R_t lower bound (2.5 % quantile) has been above `rt_alert_limit` for the
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q
 from django.utils import timezone
 
+from shouwang.geo.models import PREFIX_LENGTH, Level
 from shouwang.warning.models import (
     Alert,
     AlertHistory,
@@ -147,8 +149,24 @@ def signals(run: WarningRun, cfg: NightlySettings) -> list[Signal]:
                               and signal.observed < cfg.aberration_alert_min_observed):
             continue
         out.append(signal)
+    if not cfg.aberration_alert_upper_echoes:
+        out = without_upper_echoes(out)
     out.extend(scan_signal(c) for c in run.clusters.order_by("rank"))
     return out
+
+
+def without_upper_echoes(found: list[Signal]) -> list[Signal]:
+    """`found` without the prefecture, province and nation aberration signals that repeat a
+    county signal of the same method under them."""
+    county = {(s.method, s.division_code) for s in found if s.level == Level.COUNTY}
+
+    def echo(s: Signal) -> bool:
+        if s.method not in ABERRATION_METHODS or s.level == Level.COUNTY:
+            return False
+        prefix = s.division_code[:PREFIX_LENGTH[s.level]]
+        return any(m == s.method and code.startswith(prefix) for m, code in county)
+
+    return [s for s in found if not echo(s)]
 
 
 def alerts_raise(*, run: WarningRun, settings: NightlySettings | None = None,
