@@ -2,7 +2,7 @@
 the county where the outbreak starts soon after its first report, and never before it.
 
 The small demo is Wuhan's 13 districts (the division table's own names and centroids, so the
-outbreak is the one `demo-data --scale small --seed 1` makes: seeded in 江汉区 on
+outbreak is the one `demo-data --scale small --seed 1` makes: seeded in 420104 硚口区 on
 OUTBREAK_START, 1,040 reports). The job runs as every night, with two changes that only save
 time: the outbreak's disease only, and 99 scan replicates instead of 999.
 """
@@ -30,7 +30,7 @@ from tests.factories import ensure_sample_divisions
 
 WUHAN = "4201"
 # The origin's first alert comes within this many days of its first report. Measured on the
-# replay: 江汉区's first report on 2025-12-15, its first alert (EARS C3 on 3 reports) on
+# replay: 硚口区's first report on 2025-12-15, its first alert (EARS C3 on 3 reports) on
 # 2025-12-31, 16 days. At the demo's 4 % ascertainment the first fortnight brings a report
 # every day or two; an alarm on fewer than 3 reports is no alert (aberration_alert_min_observed),
 # and CUSUM stays silent after a baseline of zeros. Two days of margin.
@@ -69,7 +69,7 @@ def test_the_job_alerts_in_the_origin_county_within_days_of_its_first_report() -
              .order_by("code")))
     assert len(counties) == 13
     origin = counties[outbreak_demo.outbreak_params(counties).origin].code
-    assert origin == outbreak_demo.ORIGIN_PREFERENCE[0]   # 江汉区
+    assert origin == outbreak_demo.ORIGIN_PREFERENCE[0]   # 420104 硚口区
     first_report: date = DailyCount.objects.filter(
         disease_id=outbreak_demo.DISEASE, basis="report", county_code=origin, count__gt=0,
     ).aggregate(first=Min("day"))["first"]
