@@ -4,7 +4,7 @@ night over the synthetic outbreaks, scored against their known seeding days.
 In one throwaway SQLite database (SHOUWANG_VAR_DIR, default /tmp/shouwang-bench-warning-demo):
 
 1. the national demo (`demo-data --scale national --seed 1`) without the warning builder: the
-   COVID-19 outbreak seeded in 江汉区 on OUTBREAK_START, the FURTHER_OUTBREAKS seeded in other
+   COVID-19 outbreak seeded in 420104 (硚口区) on OUTBREAK_START, FURTHER_OUTBREAKS in other
    hubs on known days, and the endemic HFMD background when the demo has it;
 2. (part "builder") the warning demo builder timed on a copy of that database, as
    `demo-data --scale national` would run it;
@@ -25,7 +25,8 @@ with, so each rule variant is measured on the same computed series without recom
 - alerts per night by method and disease (HFMD is endemic: its alerts measure the noise);
 - the job's seconds per night (wall, and its own step timings);
 - the same for rule variants (aberration_alert_min_observed 1 and 5; aberration alerts at
-  county level only): what the alert rules would give on the same nights.
+  county level only; aberration_alert_upper_echoes off): what the alert rules would give on
+  the same nights.
 
     .venv/bin/python -m bench.bench_warning_demo_detection
     BENCH_PARTS=replay,score .venv/bin/python -m bench.bench_warning_demo_detection
@@ -231,9 +232,13 @@ def score(cfg: Any, by_night: dict[str, dict[date, list[Any]]]) -> dict[str, Any
             "delay_days": _summary(delays),
             "sensitivity_by_reports": {k: f"{d}/{n}" for k, (d, n) in bands.items()}}
 
-    early = sum(1 for county, ms in county_nights.items() for ds in ms.values() for d in ds
-                if county not in reports or d < reports[county][0])
-    origin = ORIGIN_PREFERENCE[0]   # 江汉区: the national scale holds it
+    early: dict[str, int] = {}
+    for county, ms in county_nights.items():
+        for method, ds in ms.items():
+            n_early = sum(1 for d in ds if county not in reports or d < reports[county][0])
+            if n_early:
+                early[method] = early.get(method, 0) + n_early
+    origin = ORIGIN_PREFERENCE[0]   # 420104 (硚口区): the national scale holds it
     outbreaks = []
     for county, offset in ((origin, 0), *FURTHER_OUTBREAKS):
         seeded = OUTBREAK_START + timedelta(days=offset)
@@ -296,28 +301,10 @@ def _kept(signal: Any, cfg: Any) -> bool:
             and signal.level in cfg.aberration_alert_levels)
 
 
-PREFIX = {"nation": 0, "province": 2, "prefecture": 4}
-
-
-def _without_echoes(signals: list[Any]) -> list[Any]:
-    """The signals without a prefecture, province or nation alarm that repeats a county alarm
-    of the same method under it on the same night (kept where no county under it alarms)."""
-    from shouwang.warning.services.raise_alerts import ABERRATION_METHODS
-
-    county = {(s.method, s.division_code) for s in signals if s.level == "county"}
-
-    def echo(s: Any) -> bool:
-        if s.method not in ABERRATION_METHODS or s.level not in PREFIX:
-            return False
-        prefix = s.division_code[:PREFIX[s.level]]
-        return any(m == s.method and code.startswith(prefix) for m, code in county)
-
-    return [s for s in signals if not echo(s)]
-
-
 def score_part() -> dict[str, Any]:
     from shouwang.warning.models import RunStatus, WarningRun
     from shouwang.warning.services.nightly_config import nightly_settings
+    from shouwang.warning.services.raise_alerts import without_upper_echoes
 
     base = replace(nightly_settings(), scan_replicates=SCAN_REPLICATES)
     variants = {
@@ -333,8 +320,9 @@ def score_part() -> dict[str, Any]:
         by_night = {disease: {day: [s for s in sigs if _kept(s, cfg)] for day, sigs in n.items()}
                     for disease, n in every.items()}
         if name == "default":
-            out["upper_level_only_where_no_county_alarms"] = score(cfg, {
-                disease: {day: _without_echoes(sigs) for day, sigs in n.items()}
+            # aberration_alert_upper_echoes=False: the job's own filter on the same signals.
+            out["upper_echoes_off"] = score(cfg, {
+                disease: {day: without_upper_echoes(sigs) for day, sigs in n.items()}
                 for disease, n in by_night.items()})
         out[name] = score(cfg, by_night)
         if name == "default":
