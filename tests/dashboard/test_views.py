@@ -165,6 +165,33 @@ def test_home_counts_the_case_reports_of_the_jurisdiction(make_user):
 
 
 @pytest.mark.django_db
+def test_home_says_when_the_latest_case_was_reported_when_the_last_30_days_are_quiet(make_user):
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from shouwang.surveillance.services.cases import case_report_submit
+    from tests.surveillance.cases_data import case_data
+    from tests.surveillance.cases_data import officer as case_officer
+
+    day = timezone.localdate() - timedelta(days=60)
+    reported = datetime.combine(day, time(10), tzinfo=timezone.get_current_timezone())
+    case_report_submit(actor=case_officer("420106"), data=case_data(
+        onset_date=day - timedelta(days=2), diagnosed_at=reported - timedelta(hours=2),
+        reported_at=reported))
+    html = logged_in(make_user(Role.COUNTY_OFFICER, "420106")).get("/").content.decode()
+    section = html[html.index('data-testid="area-surveillance"'):]
+    section = section[: section.index("</section>")]
+    assert "武昌区近 30 天没有病例报告。" in section
+    assert f"最近一例报告于 {day.isoformat()}。" in section
+    # Outside the jurisdiction the older report is not even hinted at.
+    html = logged_in(make_user(Role.COUNTY_OFFICER, "420111")).get("/").content.decode()
+    section = html[html.index('data-testid="area-surveillance"'):]
+    section = section[: section.index("</section>")]
+    assert "洪山区近 30 天没有病例报告。" in section and "最近一例" not in section
+
+
+@pytest.mark.django_db
 def test_anonymous_user_is_sent_to_login(client):
     response = client.get("/")
     assert response.status_code == 302

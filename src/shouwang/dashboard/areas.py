@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
@@ -51,6 +52,17 @@ def _recent_case_reports(user: User) -> int:
     return case_list(user=user, filters=CaseFilters(reported_from=since)).count()
 
 
+def _latest_case_report_day(user: User) -> date | None:
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from shouwang.surveillance.selectors.cases import CaseFilters, case_list
+
+    latest = case_list(user=user, filters=CaseFilters()).aggregate(
+        latest=Max("reported_at"))["latest"]
+    return None if latest is None else timezone.localdate(latest)
+
+
 @dataclass(frozen=True)
 class Area:
     key: str
@@ -62,6 +74,10 @@ class Area:
     count: Callable[[User], int] | None = None
     # "%(count)d" records, "%(division)s" the division; used when `count` gives more than zero.
     count_text: str | Promise | None = None
+    # When `count` gives zero: the day of the latest older record, said with "%(day)s" after the
+    # empty text (a quiet month is not the same as never having had a case).
+    latest: Callable[[User], date | None] | None = None
+    latest_text: str | Promise | None = None
 
 
 AREAS: list[Area] = [
@@ -69,7 +85,8 @@ AREAS: list[Area] = [
          _("%(division)s近 30 天没有病例报告。"),
          url_name="surveillance:case-list", count=_recent_case_reports,
          count_text=ngettext_lazy("%(division)s近 30 天报告病例 %(count)d 例。",
-                                  "%(division)s近 30 天报告病例 %(count)d 例。", "count")),
+                                  "%(division)s近 30 天报告病例 %(count)d 例。", "count"),
+         latest=_latest_case_report_day, latest_text=_("最近一例报告于 %(day)s。")),
     Area("warning", "warning.read", _("预警"),
          _("%(division)s没有待核实的预警信号。"),
          url_name="warning:alerts", count=_open_alerts,

@@ -46,6 +46,9 @@ def home(request: HttpRequest) -> HttpResponse:
             text = str(area.count_text % values)
         else:
             text = str(area.empty % values)
+            latest = area.latest(user) if area.latest is not None else None
+            if latest is not None and area.latest_text is not None:
+                text += str(area.latest_text % {"day": latest.isoformat()})
         areas.append({"key": area.key, "title": area.title, "url": _url(area.url_name),
                       "count": count, "text": text})
     order = list(CAPABILITY_TEXT)
