@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -74,7 +75,12 @@ def test_planted_outbreak_raises_a_c3_alert_that_says_its_numbers(outbreak: None
         assert alert_reason(alert) == (
             "C3 above threshold for 2 days: observed 16, expected 1.3, threshold 0")
     assert AlertHistory.objects.filter(alert=alert, kind="raise", version=1).count() == 1
-    # The county's outbreak also shows in its city, province and the nation.
+    # The county's alert is in the inboxes of its city, province and the nation; their own C3
+    # alarms only repeat it, so they are not alerts of their own (aberration_alert_upper_echoes)…
+    levels = set(Alert.objects.filter(method=Method.EARS_C3).values_list("level", flat=True))
+    assert levels == {"county"}
+    # …unless asked for.
+    run_early_warning(day=DAY, settings=replace(FAST, aberration_alert_upper_echoes=True))
     levels = set(Alert.objects.filter(method=Method.EARS_C3).values_list("level", flat=True))
     assert levels == {"county", "prefecture", "province", "nation"}
     # A quiet county raised nothing.
@@ -120,14 +126,15 @@ def test_rerun_replaces_results_and_never_duplicates_alerts(outbreak: None) -> N
 
 
 def test_rerun_updates_open_alerts_and_leaves_dismissed_ones(outbreak: None) -> None:
-    run_early_warning(day=DAY, settings=FAST)
+    echoes = replace(FAST, aberration_alert_upper_echoes=True)   # the city's alert too
+    run_early_warning(day=DAY, settings=echoes)
     county = Alert.objects.get(division_code=OUTBREAK_COUNTY, method=Method.EARS_C3)
     city = Alert.objects.get(division_code="420100", method=Method.EARS_C3)
     Alert.objects.filter(pk=county.pk).update(status=AlertStatus.DISMISSED,
                                               dismissed_reason="集体食堂已排查")
     # Four more cases reported on the day in 武昌区.
     submit([(OUTBREAK_COUNTY, DAY)] * 4, start=500)
-    run_early_warning(day=DAY, settings=FAST)
+    run_early_warning(day=DAY, settings=echoes)
 
     county.refresh_from_db()
     assert county.status == AlertStatus.DISMISSED and county.observed == OUTBREAK[-1]

@@ -183,7 +183,7 @@ def test_a_replayed_night_dates_the_verification_from_its_own_time(
     assert alert.verify_due_at == night + timedelta(hours=CFG.verify_hours)
 
 
-def test_upper_level_echoes_of_a_county_alarm_can_be_left_out(
+def test_upper_level_echoes_of_a_county_alarm_are_left_out_unless_asked_for(
         run: WarningRun, told: list[tuple[int, str]]) -> None:
     _aberration(run, Method.EARS_C3, "420106", "county")
     _aberration(run, Method.EARS_C3, "420100", "prefecture")    # echoes 420106
@@ -192,10 +192,10 @@ def test_upper_level_echoes_of_a_county_alarm_can_be_left_out(
     _aberration(run, Method.EARS_C3, "430000", "province")      # no county of Hunan alarms
     _aberration(run, Method.EARS_C3, "430100", "prefecture", observed=2.0)  # too few cases
     _aberration(run, Method.EARS_C3, "430102", "county", observed=2.0)      # …so no echo
-    quiet = replace(CFG, aberration_alert_upper_echoes=False)
-    alerts_raise(run=run, settings=quiet)
+    assert CFG.aberration_alert_upper_echoes is False   # the default
+    alerts_raise(run=run, settings=CFG)
     assert set(Alert.objects.values_list("division_code", "method")) == {
         ("420106", Method.EARS_C3), ("420100", Method.CUSUM), ("430000", Method.EARS_C3)}
-    alerts_raise(run=run, settings=CFG)   # the default raises the echoes too
+    alerts_raise(run=run, settings=replace(CFG, aberration_alert_upper_echoes=True))
     assert Alert.objects.filter(method=Method.EARS_C3, level__in=(
         "prefecture", "province")).count() == 3

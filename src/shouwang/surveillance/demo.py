@@ -47,7 +47,7 @@ MAX_CASES = {"small": 1200, "province": 40_000, "national": 200_000}
 # …and to this many per county and the scale's records_per_county (a few Wuhan districts in tests
 # get a few dozen, not a thousand).
 CASES_PER_COUNTY_RECORD = 2
-# Where the outbreak starts, if the scale includes it (江汉区, then 武昌区); else the most populous.
+# Where the outbreak starts, if the scale includes it (硚口区, then 武昌区); else the most populous.
 ORIGIN_PREFERENCE = ("420104", "420106")
 # The national demo: later outbreaks seeded in other regions' hubs, each from its own day after
 # OUTBREAK_START (known start dates for scoring the early-warning methods); a scale without the

@@ -79,10 +79,10 @@ class NightlySettings:
     aberration_alert_min_observed: int = 3
     # A prefecture, province or nation alarm of the same method as a county alarm under it on
     # the same night repeats that county's alert (the county's alert is in every inbox above
-    # it). False leaves such echoes out and keeps the upper-level alarms no county explains
-    # (a diffuse rise). On the national demo: COVID-19 alerts 13.3 → 6.4 a night, no county
-    # detected later (decision 0960, "Detection on the national demo").
-    aberration_alert_upper_echoes: bool = True
+    # it). Off (the default) leaves such echoes out and keeps the upper-level alarms no county
+    # explains (a diffuse rise). On the national demo: COVID-19 alerts 13.3 → 6.4 a night, no
+    # county detected later (decision 0960, "Detection on the national demo").
+    aberration_alert_upper_echoes: bool = False
     rt_alert_days: int = 7         # consecutive days with the R_t lower bound above the limit
     rt_alert_limit: float = 1.0
     rt_alert_min_cases: int = 10   # onset cases over those days, county level
