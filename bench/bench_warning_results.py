@@ -88,7 +88,7 @@ def setup() -> dict[str, Any]:
                         latest_upper=data["upper"][-1]))
             SeriesResult.objects.bulk_create(rows, batch_size=2000)
             ScanCluster.objects.bulk_create([ScanCluster(
-                run=run, rank=i + 1, centre_code=counties[i * 97],
+                run=run, rank=i + 1, centre_code=counties[i * 97], focus_code=counties[i * 97],
                 division_codes=counties[i * 97:i * 97 + 8], radius_km=15.0,
                 start=DAY - timedelta(days=6), end=DAY, observed=40, expected=12.0, llr=15.0,
                 p_value=0.001 * (i + 1)) for i in range(20)])

@@ -63,7 +63,8 @@ def make_cluster(centre: str = "420106", *, disease: str = "covid19", day: date 
                  status: str = RunStatus.DONE, rank: int = 1) -> ScanCluster:
     run = make_run(day, disease, status)
     return ScanCluster.objects.create(
-        run=run, rank=rank, centre_code=centre, division_codes=[centre], radius_km=3.0,
+        run=run, rank=rank, centre_code=centre, focus_code=centre, division_codes=[centre],
+        member_counts=[30], radius_km=3.0,
         start=run.day - timedelta(days=6), end=run.day, observed=30, expected=8.5, llr=12.0,
         p_value=0.001)
 

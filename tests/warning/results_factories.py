@@ -128,11 +128,12 @@ def add_forecast(run: WarningRun, code: str, level: str, cases: np.ndarray, *,
 
 def add_cluster(run: WarningRun, rank: int, centre: str, members: list[str], *,
                 radius_km: float = 12.0, days: int = 5, observed: int = 40,
-                expected: float = 14.5, llr: float = 18.2, p_value: float = 0.001
-                ) -> ScanCluster:
+                expected: float = 14.5, llr: float = 18.2, p_value: float = 0.001,
+                focus: str | None = None) -> ScanCluster:
     cluster, _ = ScanCluster.objects.update_or_create(
         run=run, rank=rank,
-        defaults={"centre_code": centre, "division_codes": members, "radius_km": radius_km,
+        defaults={"centre_code": centre, "focus_code": focus or centre,
+                  "division_codes": members, "radius_km": radius_km,
                   "start": run.day - timedelta(days=days - 1), "end": run.day,
                   "observed": observed, "expected": expected, "llr": llr,
                   "p_value": p_value})

@@ -63,6 +63,31 @@ def test_builder_is_registered_after_the_surveillance_builders() -> None:
     assert all(b.order < 60 for b in builders if b.name.startswith("surveillance."))
 
 
+class FixedDraw:
+    def __init__(self, u: float) -> None:
+        self.u = u
+
+    def random(self) -> float:
+        return self.u
+
+
+@pytest.mark.parametrize(("u", "recent", "level", "method", "assignable", "state"), [
+    (0.1, True, "county", Method.EARS_C3, True, "assigned"),     # a recent night: passed on…
+    (0.1, True, "county", Method.EARS_C3, False, "new"),         # …unless nobody can take it
+    (0.7, True, "county", Method.EARS_C3, True, "verifying"),
+    (0.9, True, "county", Method.EARS_C3, True, "new"),
+    (0.3, False, "county", Method.EARS_C3, True, "confirmed"),   # older nights: decided
+    (0.5, False, "county", Method.EARS_C3, True, "dismissed"),
+    (0.95, False, "county", Method.SCAN, True, "assigned"),
+    (0.6, False, "prefecture", Method.CUSUM, True, "dismissed"),
+])
+def test_choose_state(u: float, recent: bool, level: str, method: str, assignable: bool,
+                      state: str) -> None:
+    alert = Alert(level=level, method=method)
+    assert demo.choose_state(FixedDraw(u), alert, recent=recent,  # type: ignore[arg-type]
+                             assignable=assignable) == state
+
+
 @pytest.mark.django_db
 def test_the_replay_leaves_a_worked_inbox_and_a_rerun_changes_nothing(client: Client) -> None:
     base = small_demo_outbreak()
@@ -82,7 +107,12 @@ def test_the_replay_leaves_a_worked_inbox_and_a_rerun_changes_nothing(client: Cl
     alerts = Alert.objects.filter(disease_id=DISEASE)
     statuses = set(alerts.values_list("status", flat=True))
     assert statuses == set(AlertStatus.values), statuses
-    assert alerts.exclude(assigned_to=None).exists()
+    # Assignments go to the county officer of the alert's county (the demo has two: 武昌区 and
+    # 洪山区; this outbreak's alerts may all lie elsewhere, see the test of choose_state).
+    for alert in alerts.exclude(assigned_to=None).select_related("assigned_to"):
+        assert alert.assigned_to is not None
+        assert alert.assigned_to.role == Role.COUNTY_OFFICER
+        assert in_jurisdiction(alert.assigned_to, alert.division_code)
     assert alerts.filter(status=AlertStatus.NEW, escalation_level__gt=0).exists()
     confirmed = alerts.filter(status=AlertStatus.CONFIRMED)
     assert all(a.cluster_id or a.linked_event for a in confirmed)

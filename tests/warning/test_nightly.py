@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -110,6 +111,32 @@ def test_every_method_stores_series_for_every_level(outbreak: None) -> None:
     assert nowcast["t"][-1] == DAY.isoformat() and len(nowcast["t"]) == 42
     # Onsets two days before the report: the last two onset days are not reported yet.
     assert nowcast["observed"][-1] == 0 and nowcast["observed"][-3] == OUTBREAK[-1]
+
+
+def test_a_cluster_counts_its_members_and_names_the_one_with_most_cases() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    codes = [f"4201{i:02d}" for i in range(1, 21)]
+    lat = 30.0 + rng.uniform(0, 0.5, 20)
+    lon = 114.0 + rng.uniform(0, 0.5, 20)
+    days = [DAY - timedelta(days=27 - k) for k in range(28)]
+    report = rng.poisson(2.0, (20, 28)).astype(float)
+    # Surges in two counties on either side of a third with no case, away from the rest: the
+    # best circle is centred on the county in the middle.
+    lat[2:5], lon[2:5] = 31.0, [115.0, 114.9, 115.1]
+    report[2] = 0
+    report[3, -5:] += [6, 9, 14, 18, 25]
+    report[4, -5:] += [5, 8, 13, 17, 22]
+    clusters, _notes = nightly_compute.scan_clusters(codes, report, lat, lon, days, FAST)
+    assert clusters
+    for c in clusters:
+        assert len(c.member_counts) == len(c.division_codes)
+        assert sum(c.member_counts) == c.observed
+        assert c.focus_code == c.division_codes[c.member_counts.index(max(c.member_counts))]
+    first = clusters[0]
+    assert first.centre_code == codes[2] and first.focus_code == codes[3]
+    assert first.member_counts[first.division_codes.index(codes[2])] == 0
 
 
 def test_rerun_replaces_results_and_never_duplicates_alerts(outbreak: None) -> None:

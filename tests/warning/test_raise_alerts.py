@@ -86,18 +86,22 @@ def test_rt_rule_follows_the_settings(run: WarningRun, told: list[tuple[int, str
 
 
 def _cluster(run: WarningRun, rank: int = 1) -> ScanCluster:
+    # The circle is drawn around 武昌区, but the cases are in 洪山区.
     return ScanCluster.objects.create(
-        run=run, rank=rank, centre_code="420106", division_codes=["420106", "420111"],
-        radius_km=8.5, start=DAY - timedelta(days=2), end=DAY, observed=42, expected=11.3,
-        llr=20.1, p_value=0.002)
+        run=run, rank=rank, centre_code="420106", focus_code="420111",
+        division_codes=["420106", "420111"], member_counts=[0, 42], radius_km=8.5,
+        start=DAY - timedelta(days=2), end=DAY, observed=42, expected=11.3, llr=20.1,
+        p_value=0.002)
 
 
-def test_a_cluster_alerts_at_its_centre_and_relinks_on_a_rerun(
+def test_a_cluster_alerts_where_its_cases_are_and_relinks_on_a_rerun(
         run: WarningRun, told: list[tuple[int, str]]) -> None:
     cluster = _cluster(run)
     alerts_raise(run=run, settings=CFG)
     alert = Alert.objects.get()
     assert alert.method == Method.SCAN and alert.cluster == cluster
+    # Raised in the member with the cases, not at the circle's centre with none.
+    assert alert.division_code == "420111" and alert.details["centre_code"] == "420106"
     assert alert.details["divisions"] == 2 and alert.expected == pytest.approx(11.3)
     assert alert_reason(alert) == ("时空聚集：2 个区划（半径 8.5 公里）2026-05-29 至 2026-05-31 "
                                    "观察 42 例，期望 11.3 例，P = 0.002")

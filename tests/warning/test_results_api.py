@@ -132,7 +132,7 @@ def test_a_child_with_no_series_has_nulls(results: None) -> None:
                            "lower": None, "upper": None, "trend": None}
 
 
-def test_clusters_are_those_centred_in_the_jurisdiction(results: None) -> None:
+def test_clusters_are_those_with_their_cases_in_the_jurisdiction(results: None) -> None:
     body = get(city(), "/clusters", disease="covid19").json()
     assert body["day"] == "2026-05-20"
     assert len(body["clusters"]) == 1
@@ -141,6 +141,7 @@ def test_clusters_are_those_centred_in_the_jurisdiction(results: None) -> None:
         1, "420106", "武昌区")
     assert cluster["division_codes"] == ["420106", "420111"]
     assert cluster["division_names"] == ["武昌区", "洪山区"]
+    assert cluster["focus_code"] == "420106" and cluster["member_counts"] == []
     assert (cluster["start"], cluster["end"], cluster["observed"]) == (
         "2026-05-16", "2026-05-20", 40)
     assert cluster["observed_over_expected"] == pytest.approx(40 / 14.5)

@@ -64,9 +64,9 @@ def test_pages_and_api_read_the_nightly_job(night: None) -> None:
     series = client.get("/api/v1/warning/series/420106",
                         {"disease": "covid19", "method": "ears_c3"}, **bearer(city)).json()
     assert {"observed", "expected", "upperbound", "alarm"} <= set(series["data"])
-    # Clusters, when the scan found any centred in the city, are on its map and in its table.
+    # Clusters, when the scan found any with their cases in the city, are on its map and table.
     html = client.get("/warning/clusters/", {"disease": "covid19"}).content.decode()
-    visible = ScanCluster.objects.filter(centre_code__startswith="4201").count()
+    visible = ScanCluster.objects.filter(focus_code__startswith="4201").count()
     if visible:
         assert len(island(html, "cluster-data")["clusters"]) == visible
     else:

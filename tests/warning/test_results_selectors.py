@@ -152,14 +152,14 @@ def test_a_child_without_a_series_has_no_estimate(divisions: None) -> None:
 
 @pytest.mark.parametrize(("role", "code", "ranks"), [
     (Role.COUNTY_OFFICER, "420106", [1]),
-    # 洪山区 lies in cluster 1, but its centre is 武昌区: the cluster is 武昌区's to see.
+    # 洪山区 lies in cluster 1, but its cases are in 武昌区: the cluster is 武昌区's to see.
     (Role.COUNTY_OFFICER, "420111", []),
     (Role.CITY_OFFICER, "420100", [1]),
     (Role.PROVINCIAL_OFFICER, "420000", [1, 2]),
     (Role.PROVINCIAL_OFFICER, "430000", [3]),
     (Role.NATIONAL_OFFICER, "000000", [1, 2, 3]),
 ])
-def test_clusters_are_seen_by_the_officers_of_their_centre(run: object, role: str, code: str,
+def test_clusters_are_seen_by_the_officers_where_their_cases_are(run: object, role: str, code: str,
                                                            ranks: list[int]) -> None:
     latest = sel.run_latest(disease="covid19")
     assert latest is not None

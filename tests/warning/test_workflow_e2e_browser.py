@@ -131,7 +131,7 @@ def test_reports_to_confirmed_alert_and_escalation(
         figures = run_early_warning(day=DAY - timedelta(days=back), settings=FAST)
         assert figures["runs"] == 1 and figures["failed"] == 0, figures
     alert = Alert.objects.get(division_code=OUTBREAK_COUNTY, method=Method.EARS_C3, day=DAY)
-    cluster = ScanCluster.objects.get(run__day=DAY, centre_code=OUTBREAK_COUNTY)
+    cluster = ScanCluster.objects.get(run__day=DAY, focus_code=OUTBREAK_COUNTY)
     assert Alert.objects.filter(method=Method.SCAN, cluster=cluster).exists()
     # The night before raised its own C3 alert; nobody will look at it (escalated below).
     unverified = Alert.objects.get(division_code=OUTBREAK_COUNTY, method=Method.EARS_C3,

@@ -103,9 +103,15 @@ class ScanCluster(models.Model):
     run = models.ForeignKey(WarningRun, on_delete=models.CASCADE, related_name="clusters",
                             verbose_name=_("预警计算"))
     rank = models.PositiveSmallIntegerField(_("序号"))
-    # Visible to the officers of the centre's area (and above).
+    # The location the scan's circle is drawn around (geometry: the map's circle).
     centre_code = models.CharField(_("中心区划"), max_length=12)
+    # The member with the most cases in the cluster's days (the first of equals, nearest the
+    # centre): where the alert is raised, and whose officers (and those above) see the cluster.
+    # The centre is often a neighbour without a case; an alert there had nothing to verify.
+    focus_code = models.CharField(_("病例最多的区划"), max_length=12)
     division_codes = models.JSONField(_("包含区划"))
+    # Cases of each member over the cluster's days, in the order of division_codes.
+    member_counts = models.JSONField(_("各区划病例数"), default=list)
     radius_km = models.FloatField(_("半径（公里）"))
     start = models.DateField(_("开始日期"))
     end = models.DateField(_("结束日期"))
@@ -120,7 +126,7 @@ class ScanCluster(models.Model):
         ordering = ["run", "rank"]
         constraints = [models.UniqueConstraint(fields=["run", "rank"],
                                                name="warning_cluster_rank")]
-        indexes = [models.Index(fields=["centre_code", "run"], name="warning_cluster_centre")]
+        indexes = [models.Index(fields=["focus_code", "run"], name="warning_cluster_focus")]
 
     def __str__(self) -> str:
         return f"#{self.rank} {self.centre_code} {self.start}–{self.end} p={self.p_value:.3g}"

@@ -91,8 +91,10 @@ class ClusterOut(Schema):
     rank: int
     centre_code: str
     centre_name: str
+    focus_code: str            # the member with the most cases: where the alert is raised
     division_codes: list[str]
     division_names: list[str]
+    member_counts: list[int]   # cases of each member over the cluster's days ([] if unknown)
     radius_km: float
     start: date
     end: date
@@ -174,6 +176,7 @@ def warning_clusters(request: AuthedRequest, params: Query[ResultsIn]) -> Any:
         "run_id": run.pk, "day": run.day, "disease": run.disease_id,
         "clusters": [{
             "rank": c.rank, "centre_code": c.centre.code, "centre_name": c.centre.name,
+            "focus_code": c.focus_code, "member_counts": c.member_counts,
             "division_codes": c.member_codes, "division_names": [m.name for m in c.members],
             "radius_km": c.radius_km, "start": c.start, "end": c.end, "observed": c.observed,
             "expected": c.expected, "observed_over_expected": c.ratio, "llr": c.llr,

@@ -137,7 +137,7 @@ def alert_clusters(*, user: User, alert: Alert, days: int = 28) -> list[ScanClus
     qs = scoped(ScanCluster.objects.filter(
         run__disease_id=alert.disease_id, run__status=RunStatus.DONE,
         run__day__gte=alert.day - timedelta(days=days),
-        run__day__lte=alert.day + timedelta(days=days)), user, "centre_code")
+        run__day__lte=alert.day + timedelta(days=days)), user, "focus_code")
     found = list(qs.select_related("run").order_by("-run__day", "rank")[:100])
     county = alert.division_code[:6]
     found.sort(key=lambda c: not any(str(code).startswith(county) or alert.division_code
@@ -146,11 +146,11 @@ def alert_clusters(*, user: User, alert: Alert, days: int = 28) -> list[ScanClus
 
 
 def clusters_by_id(*, user: User, ids: set[int]) -> dict[int, ScanCluster]:
-    """The clusters of `ids` the reader may see (scoped by centre), by id: how an alert's
+    """The clusters of `ids` the reader may see (scoped by focus), by id: how an alert's
     history names the cluster it was linked to."""
     if not ids:
         return {}
-    qs = scoped(ScanCluster.objects.filter(pk__in=list(ids)), user, "centre_code")
+    qs = scoped(ScanCluster.objects.filter(pk__in=list(ids)), user, "focus_code")
     return {c.pk: c for c in qs}
 
 

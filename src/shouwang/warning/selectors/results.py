@@ -115,6 +115,8 @@ class ClusterView:
     llr: float
     p_value: float
     member_codes: list[str] = field(default_factory=list)
+    focus_code: str = ""
+    member_counts: list[int] = field(default_factory=list)
 
     @property
     def ratio(self) -> float | None:
@@ -268,15 +270,16 @@ def rt_children(*, user: User, run: WarningRun, division: Place) -> RtChildren:
 
 def cluster_list(*, user: User, run: WarningRun, division: Place | None = None
                  ) -> list[ClusterView]:
-    """The clusters of `run` whose centre lies in the user's jurisdiction (and in `division`
-    when given), most likely first, with the names and centroids of their divisions.
+    """The clusters of `run` whose focus (the member with the most cases, where its alert is
+    raised) lies in the user's jurisdiction (and in `division` when given), most likely first,
+    with the names and centroids of their divisions.
 
     Member divisions outside the jurisdiction are named too: a cluster's extent is geography,
     not anyone's record, and an officer needs to see where it reaches.
     """
-    qs = scoped(ScanCluster.objects.filter(run=run), user, field="centre_code")
+    qs = scoped(ScanCluster.objects.filter(run=run), user, field="focus_code")
     if division is not None and division.prefix:
-        qs = qs.filter(prefix_q("centre_code", division.prefix))
+        qs = qs.filter(prefix_q("focus_code", division.prefix))
     clusters = list(qs.order_by("rank"))
     codes: set[str] = set()
     for c in clusters:
@@ -299,5 +302,6 @@ def cluster_list(*, user: User, run: WarningRun, division: Place | None = None
         out.append(ClusterView(
             rank=c.rank, centre=place(c.centre_code), members=[place(m) for m in members],
             radius_km=c.radius_km, start=c.start, end=c.end, observed=c.observed,
-            expected=c.expected, llr=c.llr, p_value=c.p_value, member_codes=members))
+            expected=c.expected, llr=c.llr, p_value=c.p_value, member_codes=members,
+            focus_code=c.focus_code, member_counts=[int(n) for n in (c.member_counts or [])]))
     return out

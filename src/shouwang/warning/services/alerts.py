@@ -224,7 +224,7 @@ def alert_confirm(*, actor: User, alert: Alert, version: int, cluster_id: int | 
         if cluster_id is not None:
             cluster = (scoped(ScanCluster.objects.filter(
                 pk=cluster_id, run__disease_id=current.disease_id,
-                run__status=RunStatus.DONE), actor, "centre_code").first())
+                run__status=RunStatus.DONE), actor, "focus_code").first())
             if cluster is None:
                 raise InvalidInput({"cluster_id": [
                     _("未找到该病种在您辖区内的这一时空聚集。")]})

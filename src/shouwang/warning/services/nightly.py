@@ -242,7 +242,8 @@ def _replace_results(run: WarningRun, series: list[compute.SeriesRow],
                       data=r.data, latest=r.latest, latest_lower=r.latest_lower,
                       latest_upper=r.latest_upper) for r in series), batch_size=1000)
     ScanCluster.objects.bulk_create(
-        ScanCluster(run=run, rank=c.rank, centre_code=c.centre_code,
-                    division_codes=c.division_codes, radius_km=c.radius_km, start=c.start,
+        ScanCluster(run=run, rank=c.rank, centre_code=c.centre_code, focus_code=c.focus_code,
+                    division_codes=c.division_codes, member_counts=c.member_counts,
+                    radius_km=c.radius_km, start=c.start,
                     end=c.end, observed=c.observed, expected=c.expected, llr=c.llr,
                     p_value=c.p_value) for c in clusters)

@@ -51,7 +51,9 @@ class SeriesRow:
 class ClusterRow:
     rank: int
     centre_code: str
+    focus_code: str
     division_codes: list[str]
+    member_counts: list[int]
     radius_km: float
     start: date
     end: date
@@ -299,9 +301,15 @@ def scan_clusters(county_codes: list[str], report: NDArray[np.float64],
     for c in res.clusters:
         if not c.p_value < cfg.scan_p_value:
             continue
+        members = list(c.locations)
+        counts = window[members, c.start_day:c.end_day + 1].sum(axis=1).astype(np.int64)
+        # argmax takes the first of equals: the members are ordered nearest the centre first.
+        focus = members[int(np.argmax(counts))]
         out.append(ClusterRow(
             rank=len(out) + 1, centre_code=county_codes[located[c.centre]],
-            division_codes=[county_codes[located[m]] for m in c.locations],
+            focus_code=county_codes[located[focus]],
+            division_codes=[county_codes[located[m]] for m in members],
+            member_counts=[int(n) for n in counts.tolist()],
             radius_km=round(c.radius_km, 3), start=scan_days[c.start_day],
             end=scan_days[c.end_day], observed=c.observed, expected=round(c.expected, 4),
             llr=round(c.llr, 4), p_value=c.p_value))

@@ -9,8 +9,9 @@ Read from the run's SeriesResult and ScanCluster rows, a signal on the run's day
 - cusum: the CUSUM alarms on the day (same levels);
   (these three only with at least `aberration_alert_min_observed` cases observed, and, when
   `aberration_alert_upper_echoes` is False, not above a county that alarms by the same method);
-- scan: each stored cluster (p below `scan_p_value`), one alert at its centre county,
-  linked through Alert.cluster;
+- scan: each stored cluster (p below `scan_p_value`), one alert at its focus county (the
+  member with the most cases; the geometric centre often has none), linked through
+  Alert.cluster;
 - rt: a county whose R_t lower bound (2.5 % quantile) has been above `rt_alert_limit` for the
   last `rt_alert_days` days, with at least `rt_alert_min_cases` onset cases over those days.
 
@@ -132,8 +133,9 @@ def scan_signal(cluster: ScanCluster) -> Signal:
                "p_value": cluster.p_value, "llr": cluster.llr, "radius_km": cluster.radius_km,
                "divisions": len(cluster.division_codes), "division_codes": cluster.division_codes,
                "start": cluster.start.isoformat(), "end": cluster.end.isoformat(),
-               "rank": cluster.rank}
-    return Signal(cluster.centre_code, "county", Method.SCAN, float(cluster.observed),
+               "rank": cluster.rank, "centre_code": cluster.centre_code,
+               "member_counts": cluster.member_counts}
+    return Signal(cluster.focus_code, "county", Method.SCAN, float(cluster.observed),
                   cluster.expected, None, details, cluster=cluster)
 
 
