@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "shouwang.accounts",
     "shouwang.surveillance",
     "shouwang.warning",
+    "shouwang.tracing",
     "shouwang.api",
     "shouwang.dashboard",
 ]

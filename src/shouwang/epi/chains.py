@@ -20,6 +20,7 @@ infector's exposure — checked as onset(infectee) < onset(infector) − `max_on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,8 +58,10 @@ class Chains:
 
 
 def check_links(infector: ArrayLike, onset: ArrayLike | None = None, *,
-                max_onset_lead: float = 0.0) -> NDArray[np.int64]:
-    """The infector index of every case (NO_INFECTOR = none) as int64, checked."""
+                max_onset_lead: float = 0.0,
+                day_label: Callable[[float], str] = "{:g}".format) -> NDArray[np.int64]:
+    """The infector index of every case (NO_INFECTOR = none) as int64, checked. `day_label`
+    writes an onset day in messages (e.g. back as a date)."""
     parent = np.asarray(infector)
     if parent.ndim != 1:
         raise ChainInputError("infector must be one index per case")
@@ -83,9 +86,9 @@ def check_links(infector: ArrayLike, onset: ArrayLike | None = None, *,
         if np.any(early):
             i = int(linked[np.argmax(early)])
             raise ChainInputError(
-                f"case {i}: onset {days[i]:g} precedes its infector {int(parent[i])}'s "
-                f"onset {days[parent[i]]:g}: the infectee fell ill before its source could "
-                f"have exposed it")
+                f"case {i}: onset {day_label(days[i])} precedes its infector {int(parent[i])}'s "
+                f"onset {day_label(days[parent[i]])}: the infectee fell ill before its source "
+                f"could have exposed it")
     return parent
 
 
@@ -149,11 +152,12 @@ def negbin_fit(counts: ArrayLike) -> NegBinFit:
 
 def analyse_chains(infector: ArrayLike, *, onset: ArrayLike | None = None,
                    max_onset_lead: float = 0.0,
-                   contacts: tuple[ArrayLike, ArrayLike] | None = None) -> Chains:
+                   contacts: tuple[ArrayLike, ArrayLike] | None = None,
+                   day_label: Callable[[float], str] = "{:g}".format) -> Chains:
     """Chains, generations, offspring statistics and k of one outbreak's cases (see the module
     docstring). `contacts` = (a, b): undirected edges between case indices whose connected
     components (with the infector links) are returned too."""
-    parent = check_links(infector, onset, max_onset_lead=max_onset_lead)
+    parent = check_links(infector, onset, max_onset_lead=max_onset_lead, day_label=day_label)
     n = parent.size
     root, generation = _roots_and_generations(parent)
     offspring = np.bincount(parent[parent >= 0], minlength=n).astype(np.int64)
