@@ -82,3 +82,24 @@ def test_help_documents_every_option(capsys: pytest.CaptureFixture[str]) -> None
     for option in ("--id-column", "--infector-column", "--onset-column", "--max-onset-lead",
                    "--output"):
         assert option in text
+
+
+def test_graphml_export_of_the_chains(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    target = tmp_path / "chains.graphml"
+    _analyze(tmp_path, LINE_LIST, "--onset-column", "onset", "--graphml", str(target))
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    root = ET.parse(target).getroot()
+    keys = {k.get("id"): k.get("attr.type") for k in root.findall("g:key", ns)}
+    assert keys == {"chain_root": "string", "generation": "int", "infectees": "int",
+                    "onset": "string"}
+    graph = root.find("g:graph", ns)
+    assert graph is not None and graph.get("edgedefault") == "directed"
+    nodes = {n.get("id"): {d.get("key"): d.text for d in n.findall("g:data", ns)}
+             for n in graph.findall("g:node", ns)}
+    assert list(nodes) == ["A", "B", "C", "D", "E", "F", "G"]
+    assert nodes["D"] == {"chain_root": "A", "generation": "2", "infectees": "0",
+                          "onset": "2026-01-09"}
+    edges = [(e.get("source"), e.get("target")) for e in graph.findall("g:edge", ns)]
+    assert edges == [("A", "B"), ("A", "C"), ("B", "D"), ("B", "E"), ("B", "F")]

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from shouwang.epi.chains import NO_INFECTOR, ChainInputError, analyse_chains
-from shouwang.epi.cli.io import EpiInputError
+from shouwang.epi.cli.io import EpiInputError, write_graphml
 
 HELP = "transmission-chain statistics of a line list with an infector column (JSON)"
 TOP = 10
@@ -39,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="days an infectee's onset may precede its infector's "
                              "(pre-symptomatic transmission)")
     parser.add_argument("-o", "--output", default="-", help="JSON file to write ('-': stdout)")
+    parser.add_argument("--graphml", default=None,
+                        help="also write the chains as GraphML (infector → infectee edges; nodes "
+                             "with chain root, generation, infectees and onset) for Gephi, "
+                             "Cytoscape or networkx")
 
 
 def _onset_days(path: Path, column: str, values: list[str]
@@ -177,6 +181,22 @@ def summary(ids: list[str], infector: np.ndarray[Any, Any], onset: np.ndarray[An
     return out
 
 
+def _write_graphml(path: Path, ids: list[str], infector: np.ndarray[Any, Any],
+                   onset: np.ndarray[Any, Any] | None, dated: bool) -> None:
+    c = analyse_chains(infector)   # already checked by summary()
+    nodes: list[dict[str, object]] = []
+    for i, case_id in enumerate(ids):
+        node: dict[str, object] = {"id": case_id, "chain_root": ids[int(c.root[i])],
+                                   "generation": int(c.generation[i]),
+                                   "infectees": int(c.offspring[i])}
+        if onset is not None and np.isfinite(onset[i]):
+            node["onset"] = (date.fromordinal(int(onset[i])).isoformat() if dated
+                             else float(onset[i]))
+        nodes.append(node)
+    linked = np.flatnonzero(infector >= 0)
+    write_graphml(path, nodes, [(ids[int(infector[i])], ids[int(i)]) for i in linked])
+
+
 def _with_ids(message: str, ids: list[str]) -> str:
     """'case 3' → 'case 'C4'' in a ChainInputError message."""
     import re
@@ -196,6 +216,8 @@ def run(args: argparse.Namespace) -> None:
                                                  args.onset_column)
     text = json.dumps(summary(ids, infector, onset, args.max_onset_lead, dated),
                       ensure_ascii=False, indent=2)
+    if getattr(args, "graphml", None):
+        _write_graphml(Path(args.graphml), ids, infector, onset, dated)
     if args.output in (None, "-"):
         sys.stdout.write(text + "\n")
     else:

@@ -139,3 +139,44 @@ def add_io_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--columns", default=None,
                         help="comma-separated count columns, one series each (default: all others)")
 
+
+
+GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
+
+
+def write_graphml(path: str | Path, nodes: Sequence[dict[str, object]],
+                  edges: Sequence[tuple[str, str]], *, directed: bool = True) -> None:
+    """A GraphML file (Gephi, Cytoscape, yEd, networkx read it): nodes with their attributes
+    (each dict's "id" and any int, float or str values), edges as (source id, target id)."""
+    import xml.etree.ElementTree as ET
+
+    ET.register_namespace("", GRAPHML_NS)
+    root = ET.Element(f"{{{GRAPHML_NS}}}graphml")
+    kinds: dict[str, str] = {}
+    for node in nodes:
+        for key, value in node.items():
+            if key == "id" or value is None:
+                continue
+            kind = ("int" if isinstance(value, int | np.integer) and not isinstance(value, bool)
+                    else "double" if isinstance(value, float | np.floating) else "string")
+            if kinds.get(key, kind) != kind:
+                kind = "string"
+            kinds[key] = kind
+    for key, kind in kinds.items():
+        ET.SubElement(root, f"{{{GRAPHML_NS}}}key", {"id": key, "for": "node",
+                                                      "attr.name": key, "attr.type": kind})
+    graph = ET.SubElement(root, f"{{{GRAPHML_NS}}}graph",
+                          {"id": "G", "edgedefault": "directed" if directed else "undirected"})
+    for node in nodes:
+        element = ET.SubElement(graph, f"{{{GRAPHML_NS}}}node", {"id": str(node["id"])})
+        for key, value in node.items():
+            if key == "id" or value is None:
+                continue
+            if isinstance(value, float | np.floating) and math.isnan(float(value)):
+                continue
+            data = ET.SubElement(element, f"{{{GRAPHML_NS}}}data", {"key": key})
+            data.text = str(value)
+    for n, (source, target) in enumerate(edges):
+        ET.SubElement(graph, f"{{{GRAPHML_NS}}}edge",
+                      {"id": f"e{n}", "source": str(source), "target": str(target)})
+    ET.ElementTree(root).write(str(path), encoding="utf-8", xml_declaration=True)
