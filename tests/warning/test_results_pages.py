@@ -217,6 +217,24 @@ def test_cluster_page(results: None) -> None:
     assert 'data-testid="clusters-empty"' in html
 
 
+def test_cluster_page_shows_member_cases_and_belongs_to_the_county_with_most(
+        results: None) -> None:
+    from shouwang.warning.models import ScanCluster
+
+    # The circle is centred on 武昌区, but the cases are in 洪山区: the cluster (and its alert)
+    # is 洪山区's.
+    ScanCluster.objects.filter(rank=1, centre_code="420106").update(
+        focus_code="420111", member_counts=[0, 40])
+    _, html = page(user(Role.COUNTY_OFFICER, "420111"), "/warning/clusters/")
+    table = html[html.index('data-testid="cluster-table"'):]
+    assert "武昌区（0 例）、洪山区（40 例）" in table
+    _, html = page(user(Role.COUNTY_OFFICER, "420106"), "/warning/clusters/")
+    assert 'data-testid="clusters-empty"' in html
+    text = logged_in(user(Role.COUNTY_OFFICER, "420111")).get(
+        "/warning/clusters/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "(0 cases)" in text and "(40 cases)" in text
+
+
 def test_cluster_page_of_a_chosen_division(results: None) -> None:
     nation = user(Role.NATIONAL_OFFICER, "000000")
     _, html = page(nation, "/warning/clusters/430000/")

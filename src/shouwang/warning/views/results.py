@@ -301,6 +301,15 @@ def forecast_page(request: AuthedRequest, division: str | None = None) -> HttpRe
     return render(request, "warning/forecast.html", context)
 
 
+def _members(c: selectors.ClusterView) -> list[str]:
+    """Member names, each with its cases over the cluster's days when the run counted them."""
+    names = [place_name(m) for m in c.members]
+    if len(c.member_counts) != len(names):
+        return names
+    return [_("%(name)s（%(n)s 例）") % {"name": name, "n": n}
+            for name, n in zip(names, c.member_counts, strict=True)]
+
+
 @require_capability(READ)
 def clusters_page(request: AuthedRequest, division: str | None = None) -> HttpResponse:
     picked = _pick(request, division)
@@ -311,12 +320,13 @@ def clusters_page(request: AuthedRequest, division: str | None = None) -> HttpRe
                                           division=picked.division)
         context["clusters"] = [{
             "rank": c.rank, "centre": place_name(c.centre), "centre_code": c.centre.code,
-            "members": [place_name(m) for m in c.members], "start": c.start, "end": c.end,
+            "members": _members(c), "start": c.start, "end": c.end,
             "days": c.days, "observed": c.observed, "expected": c.expected, "ratio": c.ratio,
             "p_value": c.p_value, "radius_km": c.radius_km, "llr": c.llr,
             "significant": c.p_value < 0.05,
-            "rt_url": (_page_url("rt", c.centre.code, picked)
-                       if in_jurisdiction(request.user, c.centre.prefix) else None),
+            "rt_url": (_page_url("rt", c.focus_code or c.centre.code, picked)
+                       if in_jurisdiction(request.user, c.focus_code or c.centre.prefix)
+                       else None),
         } for c in clusters]
         prefix = picked.division.prefix
         if picked.division.level == Level.COUNTY:
