@@ -101,3 +101,18 @@ def test_an_onset_lead_can_be_allowed_and_missing_onsets_are_not_judged() -> Non
 def test_contact_edges_must_name_cases() -> None:
     with pytest.raises(ChainInputError, match="pairs of case indices"):
         analyse_chains([-1, 0], contacts=([0], [2]))
+
+
+def test_the_offspring_fit_can_stop_before_the_last_cases() -> None:
+    # 0 → 1, 2; 1 → 3; 2 → 4: the last two (onsets 20, 21) cannot have infected anyone yet.
+    infector = [-1, 0, 0, 1, 2]
+    onset = [0.0, 5.0, 6.0, 20.0, 21.0]
+    everyone = analyse_chains(infector, onset=onset)
+    early = analyse_chains(infector, onset=onset, offspring_until=10)
+    assert everyone.fit.n == 5 and everyone.fit.r == pytest.approx(4 / 5)
+    assert early.fit.n == 3 and early.fit.r == pytest.approx(4 / 3)   # 2, 1, 1 infectees
+    np.testing.assert_array_equal(early.offspring, everyone.offspring)
+    with pytest.raises(ChainInputError, match="needs the onsets"):
+        analyse_chains(infector, offspring_until=10)
+    with pytest.raises(ChainInputError, match="no case has an onset on or before -1"):
+        analyse_chains(infector, onset=onset, offspring_until=-1)

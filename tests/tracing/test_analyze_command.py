@@ -103,3 +103,17 @@ def test_graphml_export_of_the_chains(tmp_path: Path) -> None:
                           "onset": "2026-01-09"}
     edges = [(e.get("source"), e.get("target")) for e in graph.findall("g:edge", ns)]
     assert edges == [("A", "B"), ("A", "C"), ("B", "D"), ("B", "E"), ("B", "F")]
+
+
+def test_offspring_until_leaves_out_cases_still_infectious(tmp_path: Path) -> None:
+    got = _analyze(tmp_path, LINE_LIST, "--onset-column", "onset",
+                   "--offspring-until", "2026-01-06")
+    offspring = got["offspring"]
+    assert isinstance(offspring, dict)
+    # A, B and C fell ill by 6 January: 2 + 3 + 0 infectees.
+    assert offspring["cases_fitted"] == 3 and offspring["mean_r"] == pytest.approx(5 / 3)
+    assert offspring["fitted_until"] == "2026-01-06"
+    with pytest.raises(CommandError, match="--offspring-until needs --onset-column"):
+        _analyze(tmp_path, LINE_LIST, "--offspring-until", "2026-01-06")
+    with pytest.raises(CommandError, match="'soon' is neither a date"):
+        _analyze(tmp_path, LINE_LIST, "--onset-column", "onset", "--offspring-until", "soon")

@@ -153,16 +153,31 @@ def negbin_fit(counts: ArrayLike) -> NegBinFit:
 def analyse_chains(infector: ArrayLike, *, onset: ArrayLike | None = None,
                    max_onset_lead: float = 0.0,
                    contacts: tuple[ArrayLike, ArrayLike] | None = None,
-                   day_label: Callable[[float], str] = "{:g}".format) -> Chains:
+                   day_label: Callable[[float], str] = "{:g}".format,
+                   offspring_until: float | None = None) -> Chains:
     """Chains, generations, offspring statistics and k of one outbreak's cases (see the module
     docstring). `contacts` = (a, b): undirected edges between case indices whose connected
-    components (with the infector links) are returned too."""
+    components (with the infector links) are returned too.
+
+    `offspring_until` (a day, needs `onset`): only cases with an onset on or before it enter
+    the offspring fit and the super-spreading threshold — later cases have not finished
+    infecting others, and counting their zeros biases R and k low in an ongoing outbreak. Their
+    infectees still count for the earlier cases, and `offspring` is still given for everyone."""
     parent = check_links(infector, onset, max_onset_lead=max_onset_lead, day_label=day_label)
     n = parent.size
     root, generation = _roots_and_generations(parent)
     offspring = np.bincount(parent[parent >= 0], minlength=n).astype(np.int64)
     size_of_root = np.bincount(root, minlength=n).astype(np.int64)
-    fit = negbin_fit(offspring) if n else NegBinFit(0.0, float("inf"), 0.0, 0)
+    counted = offspring
+    if offspring_until is not None:
+        if onset is None:
+            raise ChainInputError("offspring_until needs the onsets")
+        days = np.asarray(onset, dtype=np.float64)
+        counted = offspring[np.isfinite(days) & (days <= offspring_until)]
+        if counted.size == 0:
+            raise ChainInputError(
+                f"no case has an onset on or before {day_label(offspring_until)}")
+    fit = negbin_fit(counted) if counted.size else NegBinFit(0.0, float("inf"), 0.0, 0)
     threshold = int(stats.poisson.ppf(0.99, fit.r)) if fit.r > 0 else 0
     components = None
     if contacts is not None:

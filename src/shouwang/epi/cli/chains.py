@@ -38,6 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-onset-lead", type=float, default=0.0,
                         help="days an infectee's onset may precede its infector's "
                              "(pre-symptomatic transmission)")
+    parser.add_argument("--offspring-until", default=None,
+                        help="fit R and k only over cases with an onset on or before this date "
+                             "or day (later cases have not finished infecting others); needs "
+                             "--onset-column")
     parser.add_argument("-o", "--output", default="-", help="JSON file to write ('-': stdout)")
     parser.add_argument("--graphml", default=None,
                         help="also write the chains as GraphML (infector → infectee edges; nodes "
@@ -119,14 +123,15 @@ def read_line_list(path: Path, id_column: str, infector_column: str,
 
 
 def summary(ids: list[str], infector: np.ndarray[Any, Any], onset: np.ndarray[Any, Any] | None,
-            max_onset_lead: float = 0.0, dated: bool = False) -> dict[str, Any]:
+            max_onset_lead: float = 0.0, dated: bool = False,
+            offspring_until: float | None = None) -> dict[str, Any]:
     """The statistics as a JSON-ready dict (case ids as in the file)."""
     def day_label(day: float) -> str:
         return date.fromordinal(int(day)).isoformat() if dated else f"{day:g}"
 
     try:
         c = analyse_chains(infector, onset=onset, max_onset_lead=max_onset_lead,
-                           day_label=day_label)
+                           day_label=day_label, offspring_until=offspring_until)
     except ChainInputError as error:
         # Name cases by their ids, not their row indices.
         raise EpiInputError(_with_ids(str(error), ids)) from None
@@ -154,6 +159,8 @@ def summary(ids: list[str], infector: np.ndarray[Any, Any], onset: np.ndarray[An
         },
         "offspring": {
             "mean_r": c.fit.r,
+            "cases_fitted": c.fit.n,
+            "fitted_until": None if offspring_until is None else day_label(offspring_until),
             "k": None if math.isinf(c.fit.k) else c.fit.k,
             "k_note": ("no over-dispersion (variance ≤ mean): Poisson, k infinite"
                        if math.isinf(c.fit.k) else "negative binomial maximum likelihood"),
@@ -210,11 +217,29 @@ def _with_ids(message: str, ids: list[str]) -> str:
                   if int(m.group(1)) < len(ids) else m.group(1), message)
 
 
+def _until(args: argparse.Namespace, have_onsets: bool) -> float | None:
+    text = getattr(args, "offspring_until", None)
+    if text is None:
+        return None
+    if not have_onsets:
+        raise EpiInputError("--offspring-until needs --onset-column")
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return float(date.fromisoformat(text).toordinal())
+    except ValueError:
+        raise EpiInputError(f"--offspring-until: {text!r} is neither a date (YYYY-MM-DD) nor a "
+                            f"day number") from None
+
+
 def run(args: argparse.Namespace) -> None:
     path = Path(args.input)
     ids, infector, onset, dated = read_line_list(path, args.id_column, args.infector_column,
                                                  args.onset_column)
-    text = json.dumps(summary(ids, infector, onset, args.max_onset_lead, dated),
+    until = _until(args, onset is not None)
+    text = json.dumps(summary(ids, infector, onset, args.max_onset_lead, dated, until),
                       ensure_ascii=False, indent=2)
     if getattr(args, "graphml", None):
         _write_graphml(Path(args.graphml), ids, infector, onset, dated)
