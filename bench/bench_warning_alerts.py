@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import os
-import statistics
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -34,7 +33,7 @@ import numpy as np  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from bench.common import write_result  # noqa: E402
+from bench.common import logged_in_client, timed_ms, write_result  # noqa: E402
 
 REPEATS = int(os.environ.get("BENCH_REPEATS", "20"))
 ALERTS = int(os.environ.get("BENCH_ALERTS", "60000"))
@@ -105,32 +104,11 @@ def user_for(role: str, code: str) -> Any:
 
 
 def client_for(role: str, code: str) -> Client:
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from shouwang.accounts.roles import SECOND_FACTOR_REQUIRED
-
-    user = user_for(role, code)
-    client = Client()
-    client.force_login(user)
-    if role in SECOND_FACTOR_REQUIRED:
-        device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
+    return logged_in_client(user_for(role, code))  # type: ignore[no-any-return]
 
 
 def timed(fn: Callable[[], Any]) -> dict[str, float]:
-    fn()  # warm: templates compiled, caches filled
-    ms = []
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        fn()
-        ms.append((time.perf_counter() - t0) * 1000)
-    ms.sort()
-    return {"median_ms": round(statistics.median(ms), 1),
-            "p90_ms": round(ms[int(len(ms) * 0.9) - 1], 1)}
+    return timed_ms(fn, REPEATS)
 
 
 def escalation() -> dict[str, Any]:

@@ -51,3 +51,38 @@ def best_of(runs: int, fn: Callable[[], Any]) -> float:
         fn()
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+def logged_in_client(user: Any) -> Any:
+    """A Django test client past login and, for roles that need it, the second factor (the
+    page benchmarks measure the pages, not the login). Needs Django set up."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from shouwang.accounts.roles import SECOND_FACTOR_REQUIRED
+
+    client = Client()
+    client.force_login(user)
+    if user.role in SECOND_FACTOR_REQUIRED:
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def timed_ms(fn: Callable[[], Any], repeats: int) -> dict[str, float]:
+    """Median and 90th percentile in milliseconds of `repeats` calls, after one warm-up call
+    (templates compiled, caches filled)."""
+    import statistics
+
+    fn()
+    ms = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        ms.append((time.perf_counter() - t0) * 1000)
+    ms.sort()
+    return {"median_ms": round(statistics.median(ms), 1),
+            "p90_ms": round(ms[max(int(len(ms) * 0.9) - 1, 0)], 1)}

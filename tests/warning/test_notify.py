@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from shouwang.accounts.roles import Role
 from shouwang.warning.models import AlertHistory, Notification
 from shouwang.warning.services import notify
 from shouwang.warning.services.notify import (
@@ -22,18 +21,6 @@ from tests.warning.factories import make_alert
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def officers(make_user: Any) -> dict[str, Any]:
-    return {
-        "wuchang": make_user(Role.COUNTY_OFFICER, "420106", username="wuchang"),
-        "wuchang2": make_user(Role.COUNTY_OFFICER, "420106", username="wuchang2"),
-        "hongshan": make_user(Role.COUNTY_OFFICER, "420111", username="hongshan"),
-        "wuhan": make_user(Role.CITY_OFFICER, "420100", username="wuhan"),
-        "hubei": make_user(Role.PROVINCIAL_OFFICER, "420000", username="hubei"),
-        "china": make_user(Role.NATIONAL_OFFICER, "000000", username="china"),
-        "lab": make_user(Role.LABORATORY, "420106", username="lab"),
-    }
 
 
 def _users(notes: list[Notification]) -> set[str]:
