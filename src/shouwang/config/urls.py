@@ -12,5 +12,6 @@ urlpatterns = [
     path("geo/", include("shouwang.geo.urls")),
     path("surveillance/", include("shouwang.surveillance.urls")),
     path("warning/", include("shouwang.warning.urls")),
+    path("tracing/", include("shouwang.tracing.urls")),
     path("", include("shouwang.dashboard.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Tracing api (one module per part; see tracing/models.py)."""

@@ -1,0 +1,1 @@
+"""Tracing selectors (one module per part; see tracing/models.py)."""

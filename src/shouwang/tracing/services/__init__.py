@@ -1,0 +1,1 @@
+"""Tracing services (one module per part; see tracing/models.py)."""

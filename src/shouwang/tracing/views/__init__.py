@@ -1,0 +1,1 @@
+"""Tracing views (one module per part; see tracing/models.py)."""
