@@ -197,5 +197,110 @@ def analyse_chains(infector: ArrayLike, *, onset: ArrayLike | None = None,
                   fit=fit, superspreading_threshold=threshold, components=components)
 
 
-__all__ = ["NO_INFECTOR", "ChainInputError", "Chains", "NegBinFit", "analyse_chains",
-           "check_links", "negbin_fit"]
+# --- Additions for the tracing app (decision 1030): problems as indices, k's interval ---------
+
+
+@dataclass(frozen=True)
+class LinkProblem:
+    """One bad link, named by case indices so the caller can name the cases its own way.
+
+    kind: "self" (cases = (i,)), "onset" (cases = (infectee, infector)) or "cycle" (cases = the
+    cycle's path, first case repeated at the end)."""
+
+    kind: str
+    cases: tuple[int, ...]
+
+
+def link_problems(infector: ArrayLike, onset: ArrayLike | None = None, *,
+                  max_onset_lead: float = 0.0) -> list[LinkProblem]:
+    """Every self-link, every infectee ill more than `max_onset_lead` days before its infector
+    (the rule of `check_links`) and every cycle of infector links — all of them, not only the
+    first, for a service that reports each offending pair. An infector index outside the cases
+    is still a ChainInputError (a caller's bug, not a user's)."""
+    parent = np.asarray(infector)
+    if parent.ndim != 1:
+        raise ChainInputError("infector must be one index per case")
+    parent = parent.astype(np.int64, copy=False)
+    n = parent.size
+    if np.any((parent < NO_INFECTOR) | (parent >= n)):
+        raise ChainInputError("infector indices must lie in -1 … n-1")
+    problems = [LinkProblem("self", (int(i),))
+                for i in np.flatnonzero(parent == np.arange(n))]
+    if onset is not None:
+        days = np.asarray(onset, dtype=np.float64)
+        if days.shape != parent.shape:
+            raise ChainInputError("onset must have one value per case")
+        linked = np.flatnonzero(parent >= 0)
+        early = days[linked] < days[parent[linked]] - max_onset_lead
+        early &= np.isfinite(days[linked]) & np.isfinite(days[parent[linked]])
+        problems += [LinkProblem("onset", (int(i), int(parent[i]))) for i in linked[early]]
+    # Cycles: with self-links cut, pointer jumping leaves exactly the cases on or below a cycle
+    # without a root; each cycle is reported once.
+    cut = np.where(parent == np.arange(n), NO_INFECTOR, parent)
+    try:
+        _roots_and_generations(cut)
+    except ChainInputError:
+        up = np.where(cut >= 0, cut, np.arange(n, dtype=np.int64))
+        for _ in range(max(1, int(np.ceil(np.log2(max(n, 2)))) + 1)):
+            up = up[up]
+        seen: set[int] = set()
+        for i in np.flatnonzero(cut[up] >= 0):
+            path = _cycle_from(cut, int(i))
+            members = frozenset(path[:-1])
+            if members & seen:
+                continue
+            seen |= members
+            start = path.index(min(members))
+            ring = path[:-1]
+            ring = ring[start:] + ring[:start]
+            problems.append(LinkProblem("cycle", (*ring, ring[0])))
+    return problems
+
+
+@dataclass(frozen=True)
+class KInterval:
+    """The profile-likelihood interval of k at `level`; `high` is inf when the likelihood
+    stays within the bound as k → inf (the data do not exclude a Poisson)."""
+
+    low: float
+    high: float
+    level: float
+
+
+def negbin_k_interval(counts: ArrayLike, level: float = 0.95) -> KInterval | None:
+    """The profile-likelihood confidence interval of the negative binomial's k:
+    {k : 2 (ℓ(k̂) − ℓ(k)) ≤ χ²₁(level)}, the mean held at its MLE (the sample mean, which
+    does not depend on k, so this is the exact profile). As in Lloyd-Smith et al. (2005),
+    Nature 438:355–359, supplementary methods. None when no k can be fitted (no counts or a
+    zero mean); when k̂ is infinite (no over-dispersion) the interval is [low, inf)."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    x = np.asarray(counts, dtype=np.float64)
+    if x.size == 0 or float(x.mean()) == 0:
+        return None
+    fit = negbin_fit(x)
+    r = fit.r
+    values, freq = np.unique(x, return_counts=True)
+    cut = float(stats.chi2.ppf(level, 1)) / 2
+
+    def drop(t: float) -> float:
+        k = float(np.exp(t))
+        ll = float(np.sum(freq * (special.gammaln(values + k) - special.gammaln(k)
+                                  - special.gammaln(values + 1) + k * np.log(k / (k + r))
+                                  + values * np.log(r / (k + r)))))
+        return fit.loglik - ll - cut
+
+    lo_t, hi_t = -12.0, 12.0
+    centre = float(np.log(fit.k)) if np.isfinite(fit.k) else hi_t
+    centre = min(max(centre, lo_t), hi_t)
+    low = (float(np.exp(optimize.brentq(drop, lo_t, centre, xtol=1e-10)))
+           if drop(lo_t) > 0 and drop(centre) < 0 else float(np.exp(lo_t)))
+    if not np.isfinite(fit.k) or drop(hi_t) <= 0:
+        high = float("inf")
+    else:
+        high = float(np.exp(optimize.brentq(drop, centre, hi_t, xtol=1e-10)))
+    return KInterval(low=low, high=high, level=level)
+
+
+__all__ = ["NO_INFECTOR", "ChainInputError", "Chains", "KInterval", "LinkProblem", "NegBinFit",
+           "analyse_chains", "check_links", "link_problems", "negbin_fit", "negbin_k_interval"]
