@@ -47,3 +47,8 @@ api.add_router("/warning", warning_results_router)
 from shouwang.warning.api.alerts import router as warning_alerts_router  # noqa: E402
 
 api.add_router("/warning/alerts", warning_alerts_router)
+
+# --- tracing: flows (where from, where to) and imports of link lists (decision 1040)
+from shouwang.tracing.api.flows import router as tracing_flows_router  # noqa: E402
+
+api.add_router("/tracing/flows", tracing_flows_router)

@@ -57,5 +57,6 @@ NAVIGATION: list[NavEntry] = [
              badge=_open_alerts),
     NavEntry("notifications", _("我的通知"), "warning:notifications", "warning.read",
              badge=_unread_notifications),
+    NavEntry("tracing-flows", _("输入与外溢"), "tracing:flows", "tracing.read"),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]

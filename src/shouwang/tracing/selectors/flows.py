@@ -230,6 +230,48 @@ def flows_summary(*, user: User | AnonymousUser | None, query: FlowQuery) -> Flo
     return result
 
 
+DEFAULT_DAYS = 90
+
+
+def flows_defaults(*, user: User | AnonymousUser | None,
+                   disease: str | None = None) -> tuple[str | None, date, date]:
+    """(disease, since, until) a page opens with: the disease of the jurisdiction's latest
+    case (or the one asked for) and the DEFAULT_DAYS up to that case's reporting day, so that
+    a quiet jurisdiction shows its last outbreak rather than an empty today."""
+    prefix = jurisdiction_prefix(user)
+    today = timezone.localdate()
+    latest = None
+    if prefix is not None:
+        cases = CaseReport.objects.filter(prefix_q("division_code", prefix),
+                                          status=CaseStatus.ACTIVE,
+                                          classification__in=COUNTED)
+        if disease:
+            cases = cases.filter(disease_id=disease)
+        latest = cases.order_by("-reported_at").values_list("disease_id", "reported_at").first()
+    if latest is None:
+        return disease, today - timedelta(days=DEFAULT_DAYS - 1), today
+    until = timezone.localdate(latest[1])
+    return disease or latest[0], until - timedelta(days=DEFAULT_DAYS - 1), until
+
+
+def flows_query(*, user: User | AnonymousUser | None, disease: str | None = None,
+                since: date | None = None, until: date | None = None,
+                level: str = "county") -> FlowQuery | None:
+    """The query of a request: what it names, the rest from `flows_defaults` (a period given
+    by one end only spans DEFAULT_DAYS from it). None when no disease is named and the
+    jurisdiction has no case to pick one from."""
+    picked, default_since, default_until = flows_defaults(user=user, disease=disease)
+    span = timedelta(days=DEFAULT_DAYS - 1)
+    if since is None and until is not None:
+        since = until - span
+    elif until is None and since is not None:
+        until = since + span
+    if picked is None:
+        return None
+    return FlowQuery(disease=picked, since=since or default_since,
+                     until=until or default_until, level=level)
+
+
 def places(codes: set[str]) -> dict[str, Place]:
     """Name and centroid of each code: the division table's, else the boundary file's
     centroid; a code the table does not know is named by itself."""
@@ -246,4 +288,5 @@ def places(codes: set[str]) -> dict[str, Place]:
 
 
 __all__ = ["COUNTRY_NAMES", "DIRECTIONS", "LEVELS", "CountryFlow", "Flow", "FlowQuery", "Flows",
-           "Place", "aggregate_code", "country_name", "flows_summary", "places"]
+           "Place", "aggregate_code", "country_name", "flows_defaults", "flows_query",
+           "flows_summary", "places"]
