@@ -126,6 +126,38 @@ def _ranks(group: NDArray[np.int64], key: NDArray[np.float64]) -> NDArray[np.int
     return rank
 
 
+def plausible_exposure_day(start: ArrayLike, end: ArrayLike, *, source_onset: ArrayLike,
+                           case_onset: ArrayLike, infectious_before: float = 2.0,
+                           infectious_after: float = 10.0,
+                           min_incubation: float = 1.0) -> NDArray[np.float64]:
+    """One day for each pair's exposure known only as a span [start, end] (two people at one
+    setting on overlapping days): the day of the span that `rank_infectors` would accept —
+    within the source's infectious period and at least `min_incubation` days before the case's
+    onset — nearest the source's onset; when no day of the span is possible, the span's end
+    nearest that window, so the ranking rules the pair out with its reason. NaN where the span
+    or an onset is unknown (the ranking then uses the onsets alone)."""
+    lo = np.asarray(start, dtype=np.float64)
+    hi = np.asarray(end, dtype=np.float64)
+    src = np.asarray(source_onset, dtype=np.float64)
+    case = np.asarray(case_onset, dtype=np.float64)
+    if not (lo.shape == hi.shape == src.shape == case.shape):
+        raise InfectorInputError("start, end and the onsets must have one value per pair")
+    if np.any(hi < lo):
+        p = int(np.argmax(hi < lo))
+        raise InfectorInputError(f"pair {p}: the exposure span ends before it starts")
+    window_lo = src - infectious_before
+    window_hi = np.minimum(src + infectious_after, case - min_incubation)
+    a = np.maximum(lo, window_lo)
+    b = np.minimum(hi, window_hi)
+    with np.errstate(invalid="ignore"):
+        possible = a <= b
+        inside = np.clip(src, a, b)
+        nearest = np.where(hi < window_lo, hi, lo)
+    day = np.where(possible, inside, nearest)
+    known = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(src) & np.isfinite(case)
+    return np.where(known, np.rint(day), np.nan)
+
+
 __all__ = ["EXPOSURE_NOT_INFECTIOUS", "EXPOSURE_TOO_LATE", "FITS", "NO_ONSET",
            "OUTSIDE_SERIAL_INTERVAL", "SOURCE_LATER", "InfectorInputError", "Ranking",
-           "rank_infectors"]
+           "plausible_exposure_day", "rank_infectors"]
