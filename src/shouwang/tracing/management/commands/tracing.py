@@ -1,6 +1,9 @@
 """`shouwang tracing analyze FILE.csv --id-column C --infector-column C [--onset-column C]`:
 transmission-chain statistics of a line list as JSON, without the database.
 
+`shouwang tracing import-links FILE --infector-column C --infectee-column C --user U`: confirm
+the infector → infectee links of a line list (management/import_links.py).
+
 The analysis is `shouwang epi chains` (shouwang.epi.cli.chains); this command gives it the name
 investigators look for.
 """
@@ -14,10 +17,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shouwang.epi.cli import EpiInputError
 from shouwang.epi.cli import chains as chains_cli
+from shouwang.tracing.management.import_links import (
+    IMPORT_LINKS,
+    add_import_links_arguments,
+    import_links,
+)
 
 
 class Command(BaseCommand):
-    help = "Source tracing from the command line: `analyze` a line list's transmission chains."
+    help = ("Source tracing from the command line: `analyze` a line list's transmission chains, "
+            "`import-links` to confirm its infector links.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
@@ -25,8 +34,12 @@ class Command(BaseCommand):
             "analyze", help=chains_cli.HELP, description=chains_cli.HELP,
             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
         chains_cli.add_arguments(analyze)
+        add_import_links_arguments(sub)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == IMPORT_LINKS:
+            import_links(self, options)
+            return
         try:
             chains_cli.run(argparse.Namespace(**options))
         except EpiInputError as error:
