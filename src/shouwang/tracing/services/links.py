@@ -8,7 +8,7 @@ system's proposals of candidate infectors (decision 1030).
   none, every bad pair named in the error.
 - `link_reject`: a proposal (or a confirmed link, with a reason) is ruled out.
 - `links_propose` (services/link_proposals.py): candidate infectors ranked by
-  shouwang.epi.infector.
+  shouwang.epi.infector, the best stored as proposed links with score, rank and reasons.
 
 Before anything is written, the confirmed links plus the new ones are checked as one graph
 with shouwang.epi.chains.link_problems: no self-link, no cycle, no infectee ill more than
