@@ -58,7 +58,7 @@ def test_shared_setting_candidates_ranked_and_stored(officers: dict[str, Any],
     _at(w, b, office, 1, 6)
     _at(w, c, office, 6, 9)
     _at(w, far, office, 0, 2)
-    investigation, _ = investigation_open(actor=w, case=flu)
+    _at(w, flu, office, 7, 9)
     result = links_propose(actor=w, infectee=x)
     assert [link.infector_id for link in result.links] == [a.pk, b.pk]
     assert [link.rank for link in result.links] == [1, 2]
