@@ -52,3 +52,7 @@ api.add_router("/warning/alerts", warning_alerts_router)
 from shouwang.tracing.api.flows import router as tracing_flows_router  # noqa: E402
 
 api.add_router("/tracing/flows", tracing_flows_router)
+
+from shouwang.tracing.api.contacts import router as tracing_contacts_router  # noqa: E402
+
+api.add_router("/tracing/contacts", tracing_contacts_router)

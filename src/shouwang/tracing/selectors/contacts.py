@@ -282,3 +282,43 @@ def contact_hand_overs(contact: Contact) -> QuerySet[HandOver]:
     """A contact's hand-overs, oldest first (for a page that already checked the contact)."""
     return (HandOver.objects.filter(contact=contact)
             .select_related("requested_by", "decided_by").order_by("requested_at", "id"))
+
+
+# --- how a person is shown ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShownPerson:
+    """A contact's person as one viewer may see it: `full` (name, ID, phone in clear) only for
+    a viewer who holds surveillance.read inside the contact's jurisdiction; masked (张*) for a
+    viewer inside without it; pseudonymised (initials · age band · county) outside."""
+
+    label: str
+    full: bool
+    pseudonymised: bool
+    id_number: str
+    phone: str
+
+
+def can_see_person(user: User, division_code: str) -> bool:
+    from shouwang.core.scoping import in_jurisdiction
+
+    return user.has_capability("surveillance.read") and in_jurisdiction(user, division_code)
+
+
+def shown_person(user: User, contact: Contact, names: dict[str, str],
+                 *, receiving: bool = False) -> ShownPerson:
+    """`receiving`: the viewer's county is the receiver of a pending hand-over of the contact
+    and needs the person to act (the caller has audited the read)."""
+    from shouwang.surveillance.services.exports import mask_id_number, mask_name, mask_phone
+    from shouwang.tracing.pseudonyms import county_code_of, person_label
+
+    if receiving or can_see_person(user, contact.division_code):
+        return ShownPerson(contact.name, True, False, contact.id_number, contact.phone)
+    county = county_code_of(contact.division_code)
+    label = person_label(user, division_code=contact.division_code, name=contact.name,
+                         age_years=contact.age_years, county_name=names.get(county, ""))
+    if label.pseudonymised:
+        return ShownPerson(label.text, False, True, "", "")
+    return ShownPerson(mask_name(contact.name), False, False, mask_id_number(contact.id_number),
+                       mask_phone(contact.phone))
