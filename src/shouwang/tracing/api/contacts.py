@@ -504,7 +504,7 @@ def followup_create(request: AuthedRequest, contact_id: int, payload: FollowUpIn
         "contact_status": rec.contact.status, "contact_version": rec.contact.version})
 
 
-@router.post("/{int:contact_id}/hand-overs", response={201: HandOverOut},
+@router.post("/{int:contact_id}/hand-overs", response=HandOverOut,
              url_name="tracing_handover_create",
              summary="Hand the contact over to another county (usually of residence)")
 def handover_create(request: AuthedRequest, contact_id: int, payload: HandOverIn) -> Any:
@@ -513,7 +513,7 @@ def handover_create(request: AuthedRequest, contact_id: int, payload: HandOverIn
               version=payload.version, to_division_code=payload.to_division_code,
               note=payload.note)
     h = selectors.handover_get(user=request.user, hand_over_id=h.pk)
-    return Status(201, hand_over_rows(request.user, [h])[0])
+    return hand_over_rows(request.user, [h])[0]
 
 
 @router.post("/{int:contact_id}/release", response=ContactDetailOut,
