@@ -10,12 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from shouwang.epi.chains import (
     ChainInputError,
     LinkProblem,
     check_links,
     link_problems,
+    negbin_expected,
     negbin_fit,
     negbin_k_interval,
 )
@@ -101,3 +103,21 @@ def test_k_interval_needs_counts_and_a_level() -> None:
     assert negbin_k_interval([0, 0, 0]) is None
     with pytest.raises(ValueError, match="level"):
         negbin_k_interval([0, 1, 5], level=1.5)
+
+
+def test_expected_counts_follow_the_fit() -> None:
+    x = np.array([0] * 60 + [1] * 20 + [2] * 10 + [5] * 6 + [12] * 4)
+    fit = negbin_fit(x)
+    expected = negbin_expected(fit, 200)
+    assert expected.sum() == pytest.approx(x.size, rel=1e-6)
+    assert (np.arange(201) * expected).sum() == pytest.approx(x.sum(), rel=1e-4)
+    p = fit.k / (fit.k + fit.r)
+    assert expected[3] == pytest.approx(x.size * stats.nbinom.pmf(3, fit.k, p))
+
+
+def test_expected_counts_poisson_when_not_overdispersed() -> None:
+    fit = negbin_fit([1, 1, 1, 2, 0, 1, 1])
+    expected = negbin_expected(fit, 3)
+    assert expected.tolist() == pytest.approx((7 * stats.poisson.pmf(np.arange(4), 1.0)).tolist())
+    with pytest.raises(ValueError):
+        negbin_expected(fit, -1)

@@ -302,5 +302,20 @@ def negbin_k_interval(counts: ArrayLike, level: float = 0.95) -> KInterval | Non
     return KInterval(low=low, high=high, level=level)
 
 
+def negbin_expected(fit: NegBinFit, upto: int) -> NDArray[np.float64]:
+    """Expected numbers of cases with 0 … `upto` infectees under the fitted offspring
+    distribution (fit.n cases): n · NegBin(x; mean r, size k), or n · Poisson(x; r) when k is
+    infinite — what a histogram of the observed counts is compared with."""
+    if upto < 0:
+        raise ValueError(f"upto must be ≥ 0, got {upto}")
+    x = np.arange(upto + 1)
+    if fit.n == 0:
+        return np.zeros(x.size)
+    if not np.isfinite(fit.k) or fit.r == 0:
+        return fit.n * stats.poisson.pmf(x, fit.r)
+    return fit.n * stats.nbinom.pmf(x, fit.k, fit.k / (fit.k + fit.r))
+
+
 __all__ = ["NO_INFECTOR", "ChainInputError", "Chains", "KInterval", "LinkProblem", "NegBinFit",
-           "analyse_chains", "check_links", "link_problems", "negbin_fit", "negbin_k_interval"]
+           "analyse_chains", "check_links", "link_problems", "negbin_expected", "negbin_fit",
+           "negbin_k_interval"]
