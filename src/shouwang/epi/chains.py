@@ -312,8 +312,9 @@ def negbin_expected(fit: NegBinFit, upto: int) -> NDArray[np.float64]:
     if fit.n == 0:
         return np.zeros(x.size)
     if not np.isfinite(fit.k) or fit.r == 0:
-        return fit.n * stats.poisson.pmf(x, fit.r)
-    return fit.n * stats.nbinom.pmf(x, fit.k, fit.k / (fit.k + fit.r))
+        return np.asarray(fit.n * stats.poisson.pmf(x, fit.r), dtype=np.float64)
+    return np.asarray(fit.n * stats.nbinom.pmf(x, fit.k, fit.k / (fit.k + fit.r)),
+                      dtype=np.float64)
 
 
 __all__ = ["NO_INFECTOR", "ChainInputError", "Chains", "KInterval", "LinkProblem", "NegBinFit",
