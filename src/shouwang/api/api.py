@@ -56,3 +56,12 @@ api.add_router("/tracing/flows", tracing_flows_router)
 from shouwang.tracing.api.contacts import router as tracing_contacts_router  # noqa: E402
 
 api.add_router("/tracing/contacts", tracing_contacts_router)
+
+# --- tracing: investigations, exposures, settings and clusters (decision 1010)
+from shouwang.tracing.api.clusters import router as tracing_clusters_router  # noqa: E402
+from shouwang.tracing.api.investigations import (  # noqa: E402
+    router as tracing_investigations_router,
+)
+
+api.add_router("/tracing/investigations", tracing_investigations_router)
+api.add_router("/tracing/clusters", tracing_clusters_router)

@@ -40,6 +40,12 @@ def _open_alerts(user: User) -> int:
     return open_alert_count(user=user)
 
 
+def _pending_hand_overs(user: User) -> int:
+    from shouwang.tracing.selectors.contacts import pending_incoming_count
+
+    return pending_incoming_count(user=user)
+
+
 NAVIGATION: list[NavEntry] = [
     NavEntry("home", _("工作台"), "dashboard:home", "dashboard.read"),
     NavEntry("geo", _("行政区划"), "geo:index", "geo.read"),
@@ -58,5 +64,10 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("notifications", _("我的通知"), "warning:notifications", "warning.read",
              badge=_unread_notifications),
     NavEntry("tracing-flows", _("输入与外溢"), "tracing:flows", "tracing.read"),
+    NavEntry("tracing-investigations", _("流调与聚集"), "tracing:investigations", "tracing.read"),
+    NavEntry("tracing-clusters", _("聚集性疫情"), "tracing:clusters", "tracing.read"),
+    NavEntry("tracing-contacts", _("密接管理"), "tracing:contacts", "tracing.read"),
+    NavEntry("tracing-handovers", _("协查移交"), "tracing:handovers", "tracing.read",
+             badge=_pending_hand_overs),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]

@@ -28,7 +28,13 @@ from shouwang.core.models import AuditAction
 from shouwang.core.scoping import jurisdiction_prefix, prefix_q
 from shouwang.geo.selectors import division_names
 from shouwang.surveillance.models import CaseReport, Disease
-from shouwang.tracing.models import Cluster, ClusterMember, ClusterStatus, SettingKind
+from shouwang.tracing.models import (
+    Cluster,
+    ClusterMember,
+    ClusterStatus,
+    Investigation,
+    SettingKind,
+)
 from shouwang.tracing.pseudonyms import county_code_of, person_label
 
 if TYPE_CHECKING:
@@ -136,6 +142,7 @@ class MemberRow:
     generation: int
     # Only for members inside the reader's jurisdiction: the case page may be opened.
     linkable: bool
+    investigation_id: int | None
 
 
 def cluster_members(*, user: User, cluster: Cluster) -> list[MemberRow]:
@@ -143,6 +150,8 @@ def cluster_members(*, user: User, cluster: Cluster) -> list[MemberRow]:
     pseudonymised when outside the reader's jurisdiction. Showing names is audited."""
     members = list(ClusterMember.objects.filter(cluster=cluster).order_by("onset_date", "case"))
     cases = CaseReport.objects.in_bulk([m.case_id for m in members])
+    investigations = dict(Investigation.objects.filter(case_id__in=list(cases))
+                          .values_list("case_id", "pk"))
     codes = {county_code_of(c.division_code) for c in cases.values()}
     codes |= {c.division_code for c in cases.values()}
     names = division_names(sorted(codes))
@@ -160,7 +169,8 @@ def cluster_members(*, user: User, cluster: Cluster) -> list[MemberRow]:
             division_code=label.division_code,
             division_name=names.get(label.division_code, ""),
             classification=case.get_classification_display(), onset_date=m.onset_date,
-            generation=m.generation, linkable=not label.pseudonymised))
+            generation=m.generation, linkable=not label.pseudonymised,
+            investigation_id=None if label.pseudonymised else investigations.get(case.pk)))
     if shown:
         audit_log(actor=user, action=AuditAction.READ, obj=cluster,
                   summary="cluster members viewed", changes={"cases": shown})

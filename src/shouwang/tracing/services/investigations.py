@@ -404,15 +404,16 @@ def _setting_for(actor: User, current: Investigation, data: Mapping[str, Any],
     return None
 
 
-def exposure_add(*, actor: User, investigation: Investigation,
-                 data: Mapping[str, Any]) -> Exposure:
+def exposure_add(*, actor: User, investigation: Investigation, data: Mapping[str, Any],
+                 version: int | None = None) -> Exposure:
     """Record where and when the case was exposed, inside its exposure window.
 
     `data`: kind (a setting kind), started_on, ended_on, and either setting_id (a registered
     setting), setting_label (+ place_division_code; registers a new setting, idempotent on
     setting_key), kind "household" alone (the case's own household) or place_division_code
     alone (somewhere in a division); description (free text, encrypted). Bumps the
-    investigation's version; refused on a completed investigation."""
+    investigation's version; refused on a completed investigation. `version`, when given, must
+    be the current one (a page's form: a resent form is refused instead of stored twice)."""
     require_write(actor)
     errors: dict[str, list[str]] = {}
     kind = str(data.get("kind") or "").strip()
@@ -424,7 +425,7 @@ def exposure_add(*, actor: User, investigation: Investigation,
     if len(description) > DESCRIPTION_MAX:
         errors["description"] = [_("不能超过 %(n)s 个字符。") % {"n": DESCRIPTION_MAX}]
     with transaction.atomic():
-        current = _locked(actor, investigation, None)
+        current = _locked(actor, investigation, version)
         _require_open(current)
         check_exposure_days(current.exposure_window_start, current.exposure_window_end,
                             started, ended, errors)
