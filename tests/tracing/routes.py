@@ -8,6 +8,89 @@ from __future__ import annotations
 from tests.jurisdiction import scoped_route, unscoped_route  # noqa: F401
 
 # --- Investigations, exposures, settings, clusters --------------------------------------------
+# (api/investigations.py, api/clusters.py, views/investigations.py, views/clusters.py; decision
+# 1010). Each maker opens a fresh investigation of a case ill on _ONSET, so the bodies' versions
+# and dates are known.
+
+_ONSET = "2026-01-10"
+_IN_WINDOW = {"started_on": "2026-01-04", "ended_on": "2026-01-05"}
+
+
+def _investigation(division_code: str, *, exposure: bool = False, source: bool = False,
+                   complete: bool = False) -> dict[str, int]:
+    from datetime import date
+
+    from shouwang.tracing.services import investigations as svc
+    from tests.tracing.cases import county_officer, make_case
+
+    officer = county_officer(division_code)
+    case = make_case(division_code, onset=date.fromisoformat(_ONSET))
+    inv = svc.investigation_open(actor=officer, case=case)[0]
+    out = {"investigation_id": inv.pk}
+    if exposure:
+        made = svc.exposure_add(actor=officer, investigation=inv, data={
+            "kind": "household", **_IN_WINDOW})
+        out["exposure_id"] = made.pk
+        inv.refresh_from_db()
+    if source or complete:
+        inv = svc.investigation_set_source(actor=officer, investigation=inv,
+                                           version=inv.version, source_status="unknown")
+    if complete:
+        svc.investigation_complete(actor=officer, investigation=inv, version=inv.version)
+    return out
+
+
+def _case_without_investigation(division_code: str) -> dict[str, int]:
+    from tests.tracing.cases import make_case
+
+    return {"case_id": make_case(division_code, classification="suspected").pk}
+
+
+def _cluster(division_code: str) -> dict[str, int]:
+    from datetime import date, timedelta
+
+    from shouwang.surveillance.models import Disease
+    from shouwang.tracing.models import Cluster
+    from shouwang.tracing.services import investigations as svc
+    from shouwang.tracing.services.clusters import clusters_detect
+    from shouwang.tracing.services.settings_registry import setting_register
+    from tests.tracing.cases import county_officer, make_case
+
+    officer = county_officer(division_code)
+    setting, _ = setting_register(actor=officer, kind="workplace", label="walker 车间",
+                                  division_code=division_code)
+    onset = date.fromisoformat(_ONSET)
+    for day in (0, 3):
+        case = make_case(division_code, onset=onset + timedelta(days=day))
+        inv = svc.investigation_open(actor=officer, case=case)[0]
+        svc.exposure_add(actor=officer, investigation=inv, data={
+            "kind": "workplace", "setting_id": setting.pk, "started_on": onset - timedelta(days=2),
+            "ended_on": onset - timedelta(days=1)})
+    clusters_detect(disease=Disease.objects.get(code="covid19"), as_of=onset + timedelta(days=5))
+    return {"cluster_id": Cluster.objects.get(setting=setting).pk}
+
+
+_EXPOSURE_BODY = {"version": 1, "kind": "workplace", "setting_label": "walker 车间",
+                  "place_division_code": "420106", **_IN_WINDOW}
+for _prefix, _sep in (("api:tracing_", "_"), ("tracing:", "-")):
+    _page = _prefix == "tracing:"
+    scoped_route(f"{_prefix}investigation{_sep}detail")(_investigation)
+    scoped_route(f"{_prefix}exposure_add" if not _page else "tracing:investigation-exposure-add",
+                 method="post", body=_EXPOSURE_BODY)(_investigation)
+    scoped_route(f"{_prefix}exposure_remove" if not _page
+                 else "tracing:investigation-exposure-remove",
+                 method="post", body={"version": 2, "reason": "walker"})(
+        lambda code: _investigation(code, exposure=True))
+    scoped_route(f"{_prefix}investigation{_sep}source", method="post",
+                 body={"version": 1, "source_status": "imported"})(_investigation)
+    scoped_route(f"{_prefix}investigation{_sep}complete", method="post",
+                 body={"version": 2, "summary": "walker"})(
+        lambda code: _investigation(code, source=True))
+    scoped_route(f"{_prefix}investigation{_sep}reopen", method="post",
+                 body={"version": 3, "reason": "walker"})(
+        lambda code: _investigation(code, complete=True))
+    scoped_route(f"{_prefix}cluster{_sep}detail")(_cluster)
+scoped_route("tracing:case-investigation")(_case_without_investigation)
 
 # --- Contacts, hand-overs, follow-ups ----------------------------------------------------------
 # (api/contacts.py, views/contacts.py; decision 1020). A hand-over answers to both sides: the

@@ -282,15 +282,16 @@ def investigation_detail(request: AuthedRequest, investigation_id: int) -> Any:
     return _detail(request, investigation_id)
 
 
-@router.post("/{int:investigation_id}/exposures", response={201: InvestigationDetailOut},
+@router.post("/{int:investigation_id}/exposures", response=InvestigationDetailOut,
              url_name="tracing_exposure_add",
-             summary="Add an exposure inside the exposure window (at a setting or a division)")
+             summary="Add an exposure inside the exposure window (at a setting or a division); "
+                     "the investigation with it")
 def exposure_add(request: AuthedRequest, investigation_id: int, payload: ExposureIn) -> Any:
     inv = _investigation(request, investigation_id)
     data = payload.dict()
     _call(request, services.exposure_add, investigation=inv, data=data,
           version=data.pop("version"))
-    return 201, _detail(request, investigation_id)
+    return _detail(request, investigation_id)
 
 
 @router.post("/{int:investigation_id}/exposures/{int:exposure_id}/remove",
