@@ -100,7 +100,7 @@ def may_open_cases(user: User | AnonymousUser) -> bool:
     return bool(check is not None and check("surveillance.read"))
 
 
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+def id_chunks(ids: Iterable[int]) -> Iterable[list[int]]:
     items = sorted(set(ids))
     for start in range(0, len(items), _CHUNK):
         yield items[start:start + _CHUNK]
@@ -116,7 +116,7 @@ def chain_component(case_id: int, *, limit: int = MAX_CHAIN_CASES
     truncated = False
     while frontier:
         found: set[int] = set()
-        for chunk in _chunks(frontier):
+        for chunk in id_chunks(frontier):
             rows = TransmissionLink.objects.filter(status=LinkStatus.CONFIRMED).filter(
                 infector_id__in=chunk).values_list("infector_id", "infectee_id")
             rows_up = TransmissionLink.objects.filter(status=LinkStatus.CONFIRMED).filter(
@@ -134,9 +134,9 @@ def chain_component(case_id: int, *, limit: int = MAX_CHAIN_CASES
     return nodes, parent, truncated
 
 
-def _cases(ids: Iterable[int]) -> dict[int, CaseReport]:
+def cases_by_id(ids: Iterable[int]) -> dict[int, CaseReport]:
     out: dict[int, CaseReport] = {}
-    for chunk in _chunks(ids):
+    for chunk in id_chunks(ids):
         out.update(CaseReport.objects.filter(pk__in=chunk).only(*CASE_FIELDS).in_bulk())
     return out
 
@@ -164,21 +164,21 @@ def chain_for_case(*, user: User | AnonymousUser, case_id: int, proposed: bool =
     if not CaseReport.objects.filter(pk=case_id).exists():
         raise Http404
     nodes, parent, truncated = chain_component(case_id, limit=limit)
-    cases = _cases(nodes)
+    cases = cases_by_id(nodes)
     if not any(in_jurisdiction(user, c.division_code) for c in cases.values()):
         raise Http404
     edges = [ChainEdge(infector=up, infectee=child, status=LinkStatus.CONFIRMED, score=None,
                        rank=None) for child, up in parent.items()]
     extra: dict[int, int] = {}
     if proposed:
-        for chunk in _chunks(nodes):
+        for chunk in id_chunks(nodes):
             for link in TransmissionLink.objects.filter(status=LinkStatus.PROPOSED,
                                                         infectee_id__in=chunk):
                 edges.append(ChainEdge(infector=link.infector_id, infectee=link.infectee_id,
                                        status=link.status, score=link.score, rank=link.rank))
                 if link.infector_id not in nodes:
                     extra[link.infector_id] = link.infectee_id
-        cases.update(_cases(set(extra) - set(cases)))
+        cases.update(cases_by_id(set(extra) - set(cases)))
     order = sorted(nodes, key=lambda pk: (_day(cases[pk]), pk))
     index = {pk: i for i, pk in enumerate(order)}
     infector = np.full(len(order), NO_INFECTOR, dtype=np.int64)
@@ -278,7 +278,8 @@ def case_links(*, user: User | AnonymousUser, case_id: int) -> CaseLinks:
     case = case_for_links(user=user, case_id=case_id)
     links = list(TransmissionLink.objects.filter(infectee=case).select_related("decided_by"))
     down = list(TransmissionLink.objects.filter(infector=case, status=LinkStatus.CONFIRMED))
-    people = _cases({link.infector_id for link in links} | {link.infectee_id for link in down})
+    people = cases_by_id({link.infector_id for link in links}
+                         | {link.infectee_id for link in down})
     labels = _labels(user, people)
     may_open = may_open_cases(user)
 
@@ -350,5 +351,5 @@ def reason_text(user: User | AnonymousUser, reason: dict[str, Any]) -> str:
 
 
 __all__ = ["MAX_CHAIN_CASES", "CaseLinks", "ChainEdge", "ChainGraph", "ChainNode", "LinkRow",
-           "case_for_links", "case_links", "chain_component", "chain_for_case", "day_of",
-           "reason_text", "ruled_out_text"]
+           "case_for_links", "case_links", "cases_by_id", "chain_component", "chain_for_case",
+           "day_of", "id_chunks", "may_open_cases", "reason_text", "ruled_out_text"]
