@@ -230,6 +230,13 @@ SHOUWANG_ALERT_VERIFY_HOURS = float(os.environ.get("SHOUWANG_ALERT_VERIFY_HOURS"
 # warning.services.alerts.max_escalation (a bad value stops the escalation job with its name).
 SHOUWANG_ALERT_MAX_ESCALATION = os.environ.get("SHOUWANG_ALERT_MAX_ESCALATION", "3")
 
+# --- Tracing: investigations and clusters (tracing/tasks.py; decision 1010) -------------------
+# Every this many minutes the investigations of new confirmed cases and asymptomatic infections
+# are opened; every night at this hour (local time) the clusters are detected again.
+SHOUWANG_INVESTIGATIONS_OPEN_MINUTES = int(
+    os.environ.get("SHOUWANG_INVESTIGATIONS_OPEN_MINUTES", "10"))
+SHOUWANG_CLUSTER_DETECTION_HOUR = int(os.environ.get("SHOUWANG_CLUSTER_DETECTION_HOUR", "3"))
+
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
