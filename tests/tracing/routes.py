@@ -183,6 +183,23 @@ scoped_route("api:tracing_handover_refuse", method="post", body={"reason": "walk
 scoped_route("api:tracing_handover_cancel", method="post")(_sent)
 scoped_route("api:tracing_case_contacts")(_case)
 
+scoped_route("tracing:contact-detail")(_contact_id)
+scoped_route("tracing:contact-follow-up", method="post", body={"version": 1, "note": "walker"})(
+    _contact_id)
+scoped_route("tracing:contact-release", method="post", body={"version": 1})(
+    lambda code: _contact_id(code, old=True))
+scoped_route("tracing:contact-lost", method="post", body={"version": 1})(_contact_id)
+scoped_route("tracing:contact-last-exposure", method="post",
+             body={"version": 1, "last_exposure_on": _three_days_ago()})(_contact_id)
+scoped_route("tracing:contact-hand-over", method="post",
+             body={"version": 1, "to_division_code": "430102"})(_contact_id)
+scoped_route("tracing:case-contacts")(_case)
+scoped_route("tracing:handover-detail")(_received)
+scoped_route("tracing:handover-accept", method="post")(_received)
+scoped_route("tracing:handover-refuse", method="post", body={"refusal_reason": "walker"})(
+    _received)
+scoped_route("tracing:handover-cancel", method="post")(_sent)
+
 # --- Transmission links and chains ------------------------------------------------------------
 
 # --- Flows and imports ------------------------------------------------------------------------

@@ -201,6 +201,12 @@ def fever_ids(contact_ids: list[int]) -> set[int]:
     return {cid for cid, t in latest.items() if t is not None and float(t) >= FEVER_C}
 
 
+def overdue_ids(contact_ids: list[int], today: date | None = None) -> set[int]:
+    """Of these contacts (already read through a scoped selector), the overdue ones."""
+    qs = annotate_seen(Contact.objects.filter(pk__in=contact_ids))
+    return set(qs.filter(overdue_q(today or timezone.localdate())).values_list("pk", flat=True))
+
+
 def case_for_contacts(*, user: User, case_id: int) -> CaseReport:
     """An index case inside the viewer's jurisdiction (404 otherwise)."""
     return get_scoped_or_404(CaseReport.objects.select_related("disease"), user, pk=case_id)
