@@ -239,3 +239,29 @@ def test_source_status_must_be_known(officers: dict[str, Any], inv: Investigatio
     with pytest.raises(NotFound):
         svc.investigation_set_source(actor=officers["hongshan"], investigation=inv, version=1,
                                      source_status="unknown")
+
+
+# --- found under follow-up -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_contact_under_follow_up_found_a_case(officers: dict[str, Any], bulk: bool) -> None:
+    from shouwang.tracing.models import Contact, ContactStatus
+    from tests.tracing.contacts_factory import make_contact
+
+    index = make_case("420106", onset=ONSET - timedelta(days=6), name="王强")
+    contact = make_contact(index, officers["wuchang"], seq=7, name="李娜",
+                           last_exposure=ONSET - timedelta(days=3))
+    stranger = make_case("420106", onset=ONSET, name="赵敏", seq=8, age_years=36)
+    # The same person as the contact: same resident ID (region, birth 1990-03-12, sequence 007).
+    became = make_case("420106", onset=ONSET, name="李娜", seq=7, age_years=36)
+    if bulk:
+        svc.investigations_open_bulk()
+    else:
+        for case in (index, stranger, became):
+            svc.investigation_open(actor=officers["wuchang"], case=case)
+    inv = Investigation.objects.get(case=became)
+    assert inv.found_under_follow_up and inv.source_status == SourceStatus.KNOWN_CONTACT
+    assert not Investigation.objects.get(case=stranger).found_under_follow_up
+    contact = Contact.objects.get(pk=contact.pk)
+    assert contact.status == ContactStatus.BECAME_CASE and contact.became_case_id == became.pk

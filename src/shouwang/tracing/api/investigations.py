@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from shouwang.accounts.permissions import AuthedRequest, check_capability
@@ -237,7 +237,7 @@ def investigation_open(request: AuthedRequest, payload: OpenIn) -> Any:
     check_capability(request, WRITE)
     inv, created = _call(request, services.investigation_for_case_or_open,
                          case_id=payload.case_id)
-    return 201 if created else 200, _detail(request, inv.pk)
+    return Status(201 if created else 200, _detail(request, inv.pk))
 
 
 @router.post("/settings", response={200: SettingOut, 201: SettingOut},
@@ -253,7 +253,7 @@ def setting_create(request: AuthedRequest, payload: SettingIn) -> Any:
     setting, created = _call(request, setting_register, kind=payload.kind, label=payload.label,
                              division_code=payload.division_code,
                              source_key=payload.source_key, index_case=index_case)
-    return 201 if created else 200, _setting(setting)
+    return Status(201 if created else 200, _setting(setting))
 
 
 @router.get("", response=InvestigationPageOut, url_name="tracing_investigation_list",
