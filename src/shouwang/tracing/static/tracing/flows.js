@@ -11,10 +11,10 @@
 
   // A curved path from a to b: a quadratic Bézier bent to the left of the direction of travel,
   // so that A → B and B → A are two arcs, not one line.
-  function arc(a, b) {
+  // Importations and links between the same two places bend differently, so both show.
+  function arc(a, b, bend) {
     var mx = (a.lon + b.lon) / 2, my = (a.lat + b.lat) / 2;
     var dx = b.lon - a.lon, dy = b.lat - a.lat;
-    var bend = 0.18;
     var cx = mx - dy * bend, cy = my + dx * bend;
     var lon = [], lat = [];
     for (var i = 0; i <= 24; i++) {
@@ -34,7 +34,7 @@
     flows.forEach(function (f) {
       var a = where[f.origin_code], b = where[f.destination_code];
       if (!a || !b || a.lon === null || b.lon === null) { return; }
-      var p = arc(a, b);
+      var p = arc(a, b, kind === "imported" ? 0.14 : 0.3);
       var unit = kind === "imported" ? L.cases : L.links;
       var text = (kind === "imported" ? L.imported : L.spread) + "<br>" + a.name + " → " +
                  b.name + "<br>" + L[f.direction] + " · " + f.count + " " + unit;
@@ -130,14 +130,17 @@
 
   function drawCountries(el, d) {
     var rows = d.countries.slice(0, 20).reverse();
+    var most = Math.max.apply(null, rows.map(function (c) { return c.count; }));
     Plotly.newPlot(el, [{
       type: "bar", orientation: "h", x: rows.map(function (c) { return c.count; }),
       y: rows.map(function (c) { return c.country_name + " " + c.country; }),
       marker: { color: COLOURS.imported }, hovertemplate: "%{y}: %{x} " + d.labels.cases +
       "<extra></extra>"
     }], {
-      margin: { l: 140, r: 20, t: 10, b: 30 }, height: Math.max(160, 40 + 26 * rows.length),
-      xaxis: { rangemode: "tozero", tickformat: "d" }, paper_bgcolor: "#fff"
+      margin: { l: 140, r: 20, t: 10, b: 30 }, height: Math.max(120, 50 + 28 * rows.length),
+      // Whole cases only: a tick every case while they are few.
+      xaxis: { rangemode: "tozero", tickformat: "d", dtick: most <= 10 ? 1 : null },
+      bargap: 0.35, paper_bgcolor: "#fff"
     }, { displayModeBar: false, responsive: true });
     W.done(el);
   }
