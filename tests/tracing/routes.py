@@ -201,5 +201,61 @@ scoped_route("tracing:handover-refuse", method="post", body={"refusal_reason": "
 scoped_route("tracing:handover-cancel", method="post")(_sent)
 
 # --- Transmission links and chains ------------------------------------------------------------
+# (api/chains.py, views/chains.py; decision 1030). Each maker builds a two-case chain in the
+# division (infector ill 5 days before its infectee) and, for the decisions, a proposal.
+
+
+def _chain(division_code: str) -> dict[str, int]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shouwang.tracing.services.links import link_confirm
+    from tests.tracing.cases import county_officer, make_case
+
+    onset = timezone.localdate() - timedelta(days=20)
+    a = make_case(division_code, onset=onset)
+    b = make_case(division_code, onset=onset + timedelta(days=5))
+    link_confirm(actor=county_officer(division_code), infector=a, infectee=b)
+    return {"case_id": b.pk, "infector_id": a.pk}
+
+
+def _chain_case(division_code: str) -> dict[str, int]:
+    return {"case_id": _chain(division_code)["case_id"]}
+
+
+def _pair(division_code: str) -> dict[str, int]:
+    """Two unlinked cases of the division: case_id may be infected by infector_id."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.tracing.cases import make_case
+
+    onset = timezone.localdate() - timedelta(days=20)
+    a = make_case(division_code, onset=onset)
+    b = make_case(division_code, onset=onset + timedelta(days=4))
+    return {"case_id": b.pk, "infector_id": a.pk}
+
+
+def _proposal(division_code: str) -> dict[str, int]:
+    from shouwang.surveillance.models import CaseReport
+    from shouwang.tracing.services.link_proposals import links_propose
+    from tests.tracing.cases import county_officer
+
+    ids = _pair(division_code)
+    result = links_propose(actor=county_officer(division_code),
+                           infectee=CaseReport.objects.get(pk=ids["case_id"]))
+    return {"link_id": result.links[0].pk}
+
+
+scoped_route("api:tracing_chain_case")(_chain_case)
+scoped_route("api:tracing_chain_case_export", body={"format": "json"})(_chain_case)
+scoped_route("api:tracing_case_links")(_chain_case)
+scoped_route("api:tracing_case_links_propose", method="post", body={"top": 3})(_chain_case)
+scoped_route("api:tracing_link_confirm_pair", method="post", body={"reason": "walker"})(_pair)
+scoped_route("api:tracing_link_confirm", method="post", body={"reason": "walker"})(_proposal)
+scoped_route("api:tracing_link_reject", method="post", body={"reason": "walker"})(_proposal)
+
 
 # --- Flows and imports ------------------------------------------------------------------------

@@ -65,3 +65,10 @@ from shouwang.tracing.api.investigations import (  # noqa: E402
 
 api.add_router("/tracing/investigations", tracing_investigations_router)
 api.add_router("/tracing/clusters", tracing_clusters_router)
+
+# --- tracing: transmission chains and links (tracing/api/chains.py; decision 1030)
+from shouwang.tracing.api.chains import links_router as tracing_links_router  # noqa: E402
+from shouwang.tracing.api.chains import router as tracing_chains_router  # noqa: E402
+
+api.add_router("/tracing/chains", tracing_chains_router)
+api.add_router("/tracing/links", tracing_links_router)

@@ -350,6 +350,64 @@ def reason_text(user: User | AnonymousUser, reason: dict[str, Any]) -> str:
     return str(reason.get("text") or code or "")
 
 
+# --- what a decision acts on --------------------------------------------------------------------
+
+
+def link_for_decision(*, user: User | AnonymousUser, link_id: int) -> TransmissionLink:
+    """A link whose infectee lies in the viewer's jurisdiction (its source is decided there),
+    else Http404."""
+    link = scoped(TransmissionLink.objects.select_related("infector", "infectee"), user,
+                  field="infectee_division_code").filter(pk=link_id).first()
+    if link is None:
+        raise Http404
+    return link
+
+
+def infector_choice(*, user: User | AnonymousUser, infectee: CaseReport,
+                    infector_id: int) -> CaseReport:
+    """The case an investigator names as `infectee`'s infector, if the investigator may name
+    it: a case of the jurisdiction, one already linked to the infectee (a proposal, a rejected
+    or confirmed link), or one on a chain that reaches the jurisdiction. Http404 otherwise, so
+    a case elsewhere cannot be probed by its number."""
+    case = CaseReport.objects.select_related("disease").filter(pk=infector_id).first()
+    if case is None:
+        raise Http404
+    if in_jurisdiction(user, case.division_code):
+        return case
+    if TransmissionLink.objects.filter(infector=case, infectee=infectee).exists():
+        return case
+    nodes, _parent, _cut = chain_component(case.pk, limit=MAX_CHAIN_CASES)
+    for chunk in id_chunks(nodes):
+        codes = CaseReport.objects.filter(pk__in=chunk).values_list("division_code", flat=True)
+        if any(in_jurisdiction(user, code) for code in codes):
+            return case
+    raise Http404
+
+
+def graph_as_dict(graph: ChainGraph, *, case_url: str = "") -> dict[str, Any]:
+    """The chain for the page's script and the API: nodes with positions and what the hover
+    shows; edges by status. `case_url` is the case page's URL with 0 for the id."""
+    return {
+        "focus": graph.focus, "disease": graph.disease_id, "size": graph.size,
+        "generations": graph.generations, "truncated": graph.truncated,
+        "outside": graph.outside, "roots": graph.roots,
+        "offspring_counts": {str(k): v for k, v in graph.offspring_counts.items()},
+        "nodes": [{
+            "id": n.case_id, "label": n.label, "pseudonymised": n.pseudonymised,
+            "division_code": n.division_code, "division_name": n.division_name,
+            "onset": n.onset.isoformat() if n.onset else None,
+            "classification": n.classification, "generation": n.generation,
+            "infectees": n.infectees, "root": n.root, "in_chain": n.in_chain,
+            "url": case_url.replace("/0/", f"/{n.case_id}/") if case_url and n.openable
+            else None,
+            "x": n.x, "y": n.y,
+        } for n in graph.nodes],
+        "edges": [{"infector": e.infector, "infectee": e.infectee, "status": e.status,
+                   "score": e.score, "rank": e.rank} for e in graph.edges],
+    }
+
+
 __all__ = ["MAX_CHAIN_CASES", "CaseLinks", "ChainEdge", "ChainGraph", "ChainNode", "LinkRow",
            "case_for_links", "case_links", "cases_by_id", "chain_component", "chain_for_case",
-           "day_of", "id_chunks", "may_open_cases", "reason_text", "ruled_out_text"]
+           "day_of", "graph_as_dict", "id_chunks", "infector_choice", "link_for_decision",
+           "may_open_cases", "reason_text", "ruled_out_text"]
