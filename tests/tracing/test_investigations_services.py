@@ -265,3 +265,26 @@ def test_a_contact_under_follow_up_found_a_case(officers: dict[str, Any], bulk: 
     assert not Investigation.objects.get(case=stranger).found_under_follow_up
     contact = Contact.objects.get(pk=contact.pk)
     assert contact.status == ContactStatus.BECAME_CASE and contact.became_case_id == became.pk
+
+
+def test_settings_across_the_county_line(officers: dict[str, Any], inv: Investigation) -> None:
+    """A 洪山区 case worked at a 武昌区 workplace (same city): its investigator may pick it; a
+    setting in another province is linked by its key instead."""
+    workplace, _ = setting_register(actor=officers["wuchang"], kind="workplace", label="某车间",
+                                    division_code="420106")
+    far, _ = setting_register(actor=officers["furong"], kind="transport", label="G1234 次列车",
+                              division_code="430102", source_key="train:G1234:2026-03-15")
+    hongshan = svc.investigation_open(actor=officers["hongshan"],
+                                      case=make_case("420111", onset=ONSET))[0]
+    days = {"started_on": ONSET - timedelta(days=5), "ended_on": ONSET - timedelta(days=5)}
+    exposure = svc.exposure_add(actor=officers["hongshan"], investigation=hongshan,
+                                data={"kind": "workplace", "setting_id": workplace.pk, **days})
+    assert exposure.setting == workplace and exposure.place_division_code == "420106"
+    with pytest.raises(InvalidInput) as caught:
+        svc.exposure_add(actor=officers["hongshan"], investigation=hongshan,
+                         data={"kind": "transport", "setting_id": far.pk, **days})
+    assert "setting_id" in caught.value.fields
+    by_key = svc.exposure_add(actor=officers["hongshan"], investigation=hongshan, data={
+        "kind": "transport", "setting_label": "G1234", "setting_key": "train:G1234:2026-03-15",
+        "place_division_code": "430102", **days})
+    assert by_key.setting == far

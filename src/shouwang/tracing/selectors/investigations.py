@@ -19,6 +19,7 @@ from shouwang.tracing.models import Exposure, Investigation, Setting, SourceStat
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
 
+CITY_DIGITS = 4
 # The list's state filter.
 STATES = ("pending", "completed")
 
@@ -129,14 +130,20 @@ def investigation_history(*, user: User, investigation: Investigation) -> QueryS
             .exclude(action=AuditAction.READ).order_by("occurred_at", "id"))
 
 
-def settings_visible(*, user: User) -> QuerySet[Setting]:
-    """Settings the reader may pick: those in the jurisdiction, and those where an exposure in
-    the jurisdiction took place (a workplace across the county line)."""
+def settings_visible(*, user: User, near: str = "") -> QuerySet[Setting]:
+    """Settings the reader may pick: those in the jurisdiction, those where an exposure in the
+    jurisdiction took place, and (with `near`, an investigation's division) those in the same
+    prefecture — a workplace across the county line is where clusters cross counties. A setting
+    shows its kind, label and division only (its address is never shown); one farther away is
+    linked by its source key (setting_register)."""
     exposed = scoped(Exposure.objects.filter(setting__isnull=False), user).values("setting_id")
     prefix_rows = scoped(Setting.objects.all(), user).values("id")
-    return Setting.objects.filter(Q(id__in=prefix_rows) | Q(id__in=exposed))
+    q = Q(id__in=prefix_rows) | Q(id__in=exposed)
+    if len(near) >= CITY_DIGITS and near.isdigit():
+        q |= prefix_q("division_code", near[:CITY_DIGITS])
+    return Setting.objects.filter(q)
 
 
-def setting_choices(*, user: User, limit: int = 200) -> list[Setting]:
+def setting_choices(*, user: User, near: str = "", limit: int = 200) -> list[Setting]:
     """The settings an exposure form offers, most recently registered first."""
-    return list(settings_visible(user=user).order_by("-created_at", "-id")[:limit])
+    return list(settings_visible(user=user, near=near).order_by("-created_at", "-id")[:limit])

@@ -290,6 +290,8 @@ def investigation_set_source(*, actor: User, investigation: Investigation, versi
     """What is known of the case's source: pending, a known contact, a cluster, imported, or
     unknown (flagged in every list)."""
     require_write(actor)
+    if not source_status:
+        raise InvalidInput({"source_status": [_("请选择感染来源。")]})
     if source_status not in SourceStatus.values:
         raise InvalidInput({"source_status": [_("取值无效，可选：%(opts)s。") % {
             "opts": ", ".join(SourceStatus.values)}]})
@@ -388,7 +390,8 @@ def _setting_for(actor: User, current: Investigation, data: Mapping[str, Any],
             return None
         from shouwang.tracing.selectors.investigations import settings_visible
 
-        setting = settings_visible(user=actor).filter(pk=setting_id).first()
+        setting = (settings_visible(user=actor, near=current.division_code)
+                   .filter(pk=setting_id).first())
         if setting is None:
             errors["setting_id"] = [_("未找到该场所。")]
         return setting

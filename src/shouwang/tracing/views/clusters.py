@@ -30,6 +30,7 @@ READ = "tracing.read"
 WRITE = "tracing.write"
 PER_PAGE = 50
 CHART_MAX = 200
+DEFAULT_DISEASE = "covid19"
 FILTER_KEYS = ("disease", "status", "kind", "division")
 
 
@@ -42,6 +43,7 @@ def cluster_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     raw = {k: (request.GET.get(k) or "").strip() for k in FILTER_KEYS}
     context: dict[str, Any] = {"q": raw, "diseases": disease_choices(),
+                               "detect_default": raw["disease"] or DEFAULT_DISEASE,
                                "statuses": ClusterStatus.choices, "kinds": SettingKind.choices,
                                "can_write": user.has_capability(WRITE), "errors": {}}
     try:
@@ -60,6 +62,8 @@ def cluster_list(request: AuthedRequest) -> HttpResponse:
                   "disease": disease_label(c.disease)} for c in items],
         "chart": selectors.cluster_chart_data(list(qs[:CHART_MAX])),
         "chart_capped": paginator.count > CHART_MAX,
+        # Detect again what the reader is looking at: the filtered disease, else the latest's.
+        "detect_default": raw["disease"] or (items[0].disease_id if items else DEFAULT_DISEASE),
         "previous_url": _query(raw, page=str(page.previous_page_number()))
         if page.has_previous() else "",
         "next_url": _query(raw, page=str(page.next_page_number())) if page.has_next() else "",

@@ -141,6 +141,8 @@ def _history(user: Any, investigation: Investigation) -> list[dict[str, Any]]:
                 old, new = sources.get(old, old), sources.get(new, new)
             elif key == "kind":
                 new = kinds.get(new, new)
+            if isinstance(new, bool):
+                old, new = None, _("是") if new else _("否")
             changes.append((FIELD_LABELS.get(key, key), old, new))
         rows.append({"h": h, "kind": HISTORY_KINDS.get(kind, h.summary), "changes": changes,
                      "cluster": h.changes.get("cluster")})
@@ -186,7 +188,8 @@ def render_detail(request: AuthedRequest, investigation_id: int, *, action: str 
         "can_write": can_write, "is_open": is_open,
         "kinds": SettingKind.choices,
         "sources": [c for c in SourceStatus.choices if c[0] != inv.source_status],
-        "settings": selectors.setting_choices(user=user) if can_write and is_open else [],
+        "settings": selectors.setting_choices(user=user, near=inv.division_code)
+        if can_write and is_open else [],
         "case_url": optional_url("surveillance:case-detail", case.pk)
         if user.has_capability("surveillance.read") else "",
         "contacts_url": optional_url("tracing:case-contacts", case.pk),

@@ -36,7 +36,7 @@
       };
     });
     Plotly.newPlot(el, traces, {
-      barmode: "stack", bargap: 0.1, margin: { l: 36, r: 10, t: 26, b: 30 }, height: 300,
+      barmode: "stack", bargap: 0.1, showlegend: true, margin: { l: 36, r: 10, t: 26, b: 30 }, height: 300,
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
       xaxis: { type: "date", tickformat: "%m-%d", hoverformat: "%Y-%m-%d" },
       yaxis: { rangemode: "tozero", dtick: 1, title: { text: L.labelCases } },

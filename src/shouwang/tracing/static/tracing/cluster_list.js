@@ -15,7 +15,7 @@
     if (kinds) {
       Plotly.newPlot(kinds, [{ type: "bar", x: d.kinds, y: d.counts, name: kinds.dataset.labelCount,
                                marker: { color: "#1f7a8c" } }], {
-        margin: { l: 36, r: 10, t: 10, b: 40 }, height: 260,
+        margin: { l: 36, r: 10, t: 10, b: 40 }, height: 260, bargap: 0.55,
         yaxis: { rangemode: "tozero", dtick: 1 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff"
       }, config);
     }
@@ -35,7 +35,7 @@
       }], {
         margin: { l: 10, r: 10, t: 10, b: 30 }, height: Math.max(220, 60 + 22 * rows.length),
         xaxis: { type: "date", tickformat: "%m-%d", hoverformat: "%Y-%m-%d" },
-        yaxis: { automargin: true }, bargap: 0.3, paper_bgcolor: "#fff", plot_bgcolor: "#fff"
+        yaxis: { automargin: true }, bargap: 0.45, paper_bgcolor: "#fff", plot_bgcolor: "#fff"
       }, config);
     }
   }
