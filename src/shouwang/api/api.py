@@ -53,6 +53,10 @@ from shouwang.tracing.api.flows import router as tracing_flows_router  # noqa: E
 
 api.add_router("/tracing/flows", tracing_flows_router)
 
+from shouwang.tracing.api.imports import router as tracing_imports_router  # noqa: E402
+
+api.add_router("/tracing/imports", tracing_imports_router)
+
 from shouwang.tracing.api.contacts import router as tracing_contacts_router  # noqa: E402
 
 api.add_router("/tracing/contacts", tracing_contacts_router)

@@ -10,9 +10,11 @@ urlpatterns: list[URLPattern | URLResolver] = []
 from django.urls import path  # noqa: E402
 
 from shouwang.tracing.views import flows as flow_views  # noqa: E402
+from shouwang.tracing.views import imports as import_views  # noqa: E402
 
 urlpatterns += [
     path("flows/", flow_views.flows_page, name="flows"),
+    path("imports/links/", import_views.links_import_page, name="links-import"),
 ]
 
 # --- Investigations, exposures, settings, clusters (views/investigations.py, views/clusters.py;

@@ -72,6 +72,7 @@ def flows_page(request: AuthedRequest) -> HttpResponse:
         "diseases": [(d.code, disease_label(d)) for d in Disease.objects.filter(active=True)],
         "division": division,
         "directions": _direction_labels(),
+        "can_import": request.user.has_capability("tracing.write"),
     }
     if query is not None:
         result = selectors.flows_summary(user=request.user, query=query)
