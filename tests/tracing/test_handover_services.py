@@ -128,3 +128,14 @@ def test_sibling_counties_see_nothing(officers, contact):
     with pytest.raises(Http404):
         selectors.handover_get(user=officers["furong"], hand_over_id=hand_over.pk)
     assert selectors.handover_get(user=officers["wuhan"], hand_over_id=hand_over.pk)
+
+
+def test_accept_refused_when_the_person_stays_followed_by_the_sender_for_another_case(officers):
+    first = make_contact(make_case("420106"), officers["wuchang"], seq=4)
+    make_contact(make_case("420106"), officers["wuchang"], seq=4)  # the same person, case 2
+    hand_over = _send(officers, first)
+    with pytest.raises(InvalidInput) as exc:
+        services.handover_accept(actor=officers["hongshan"], hand_over=hand_over)
+    assert "武昌区" in " ".join(str(m) for m in exc.value.fields["contact"])
+    assert HandOver.objects.get().status == HandOverStatus.PENDING
+    assert Contact.objects.get(pk=first.pk).division_code == "420106"

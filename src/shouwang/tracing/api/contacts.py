@@ -298,7 +298,9 @@ def hand_over_rows(user: Any, rows: list[HandOver], *, audited: bool = False
 
 def _detail(request: AuthedRequest, contact_id: int) -> dict[str, Any]:
     user = request.user
-    contact = selectors.contact_detail(user=user, contact_id=contact_id)  # audited read
+    contact = selectors.contact_get(user=user, contact_id=contact_id)
+    if selectors.can_see_person(user, contact.division_code):
+        contact = selectors.contact_detail(user=user, contact_id=contact_id)  # audited read
     flags = selectors.contact_flags(contact)
     return {**contact_rows(user, [contact])[0], "fever": flags["fever"],
             "follow_ups": follow_up_rows(list(selectors.contact_follow_ups(

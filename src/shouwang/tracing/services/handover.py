@@ -146,7 +146,9 @@ def handover_accept(*, actor: User, hand_over: HandOver) -> HandOver:
             id_number_hash=contact.id_number_hash, name_hash=contact.name_hash,
             birth_date=contact.birth_date, county=_county(hand_over.to_division_code),
             exclude_pk=contact.pk)
-        if elsewhere is not None and elsewhere != _county(contact.division_code):
+        if elsewhere is not None:
+            # The person is followed elsewhere under another record (for another index case):
+            # taking this one over would follow them in two counties at once.
             raise InvalidInput({"contact": elsewhere_message(elsewhere)},
                                code="followed_elsewhere")
         decided = _decide(hand_over, HandOverStatus.ACCEPTED, actor)
