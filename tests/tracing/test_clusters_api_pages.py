@@ -41,7 +41,7 @@ def cluster(officers: dict[str, Any]) -> Cluster:
 
 
 def _api(user: Any, url: str, **params: Any) -> Any:
-    return Client().get(url, data=params, **bearer(user))
+    return Client().get(url, data=params, HTTP_AUTHORIZATION=bearer(user)["HTTP_AUTHORIZATION"])
 
 
 def _page(user: Any, url: str) -> Any:
@@ -74,16 +74,18 @@ def test_a_member_county_sees_the_cluster_pseudonymised(officers: dict[str, Any]
     assert "张伟" not in json.dumps(detail, ensure_ascii=False)
 
 
+def _post(user: Any, url: str, payload: dict[str, Any]) -> Any:
+    return Client().post(url, data=payload, content_type="application/json",
+                         HTTP_AUTHORIZATION=bearer(user)["HTTP_AUTHORIZATION"])
+
+
 def test_detect_on_demand(officers: dict[str, Any], cluster: Cluster) -> None:
-    response = Client().post(f"{URL}/detect", data={"disease": "covid19", "as_of": str(AS_OF)},
-                             content_type="application/json", **bearer(officers["wuchang"]))
+    response = _post(officers["wuchang"], f"{URL}/detect",
+                     {"disease": "covid19", "as_of": str(AS_OF)})
     assert response.status_code == 200 and response.json()["unchanged"] == 1
-    bad = Client().post(f"{URL}/detect", data={"disease": "nope"},
-                        content_type="application/json", **bearer(officers["wuchang"]))
+    bad = _post(officers["wuchang"], f"{URL}/detect", {"disease": "nope"})
     assert bad.status_code == 422 and "disease" in bad.json()["fields"]
-    assert Client().post(f"{URL}/detect", data={"disease": "covid19"},
-                         content_type="application/json",
-                         **bearer(officers["grid"])).status_code == 403
+    assert _post(officers["grid"], f"{URL}/detect", {"disease": "covid19"}).status_code == 403
 
 
 def test_list_page_has_charts_and_rows(officers: dict[str, Any], cluster: Cluster) -> None:

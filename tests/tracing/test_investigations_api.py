@@ -19,11 +19,12 @@ ONSET = date(2026, 3, 20)
 
 
 def post(user: Any, url: str, payload: dict[str, Any]) -> Any:
-    return Client().post(url, data=payload, content_type="application/json", **bearer(user))
+    return Client().post(url, data=payload, content_type="application/json",
+                         HTTP_AUTHORIZATION=bearer(user)["HTTP_AUTHORIZATION"])
 
 
 def get(user: Any, url: str, **params: Any) -> Any:
-    return Client().get(url, data=params, **bearer(user))
+    return Client().get(url, data=params, HTTP_AUTHORIZATION=bearer(user)["HTTP_AUTHORIZATION"])
 
 
 @pytest.fixture
