@@ -256,6 +256,9 @@ scoped_route("api:tracing_case_links_propose", method="post", body={"top": 3})(_
 scoped_route("api:tracing_link_confirm_pair", method="post", body={"reason": "walker"})(_pair)
 scoped_route("api:tracing_link_confirm", method="post", body={"reason": "walker"})(_proposal)
 scoped_route("api:tracing_link_reject", method="post", body={"reason": "walker"})(_proposal)
+scoped_route("tracing:case-chain")(_chain_case)
+scoped_route("tracing:case-chain-export", body={"format": "json"})(_chain_case)
+scoped_route("tracing:case-links")(_chain_case)
 
 
 # --- Flows and imports ------------------------------------------------------------------------

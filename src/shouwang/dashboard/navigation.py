@@ -69,5 +69,6 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("tracing-contacts", _("密接管理"), "tracing:contacts", "tracing.read"),
     NavEntry("tracing-handovers", _("协查移交"), "tracing:handovers", "tracing.read",
              badge=_pending_hand_overs),
+    NavEntry("tracing-chains", _("传播链"), "tracing:chains", "tracing.read"),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]

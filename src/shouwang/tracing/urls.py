@@ -72,3 +72,15 @@ urlpatterns += [
     path("hand-overs/<int:hand_over_id>/cancel/", contact_views.handover_cancel,
          name="handover-cancel"),
 ]
+
+# --- Transmission chains and links (views/chains.py; decision 1030)
+from shouwang.tracing.views import chains as chain_views  # noqa: E402
+
+urlpatterns += [
+    path("chains/", chain_views.chain_stats_page, name="chains"),
+    path("chains/export/", chain_views.chain_export_page, name="chains-export"),
+    path("cases/<int:case_id>/chain/", chain_views.chain_case_page, name="case-chain"),
+    path("cases/<int:case_id>/chain/export/", chain_views.chain_export_page,
+         name="case-chain-export"),
+    path("cases/<int:case_id>/infector/", chain_views.case_links_page, name="case-links"),
+]

@@ -299,6 +299,11 @@ def case_links(*, user: User | AnonymousUser, case_id: int) -> CaseLinks:
     proposals = sorted((row(x, x.infector_id) for x in links if x.status == LinkStatus.PROPOSED),
                        key=lambda r: (r.rank or 99, r.link_id))
     rejected = [row(x, x.infector_id) for x in links if x.status == LinkStatus.REJECTED]
+    named = sorted({pk for pk, (label, _name) in labels.items() if not label.pseudonymised})
+    if named:
+        audit_log(actor=user, action=AuditAction.READ, object_type="tracing.case_links",
+                  object_id=str(case.pk), division_code=case.division_code,
+                  summary="case links viewed", changes={"cases": named})
     return CaseLinks(case=case, confirmed=confirmed, proposals=proposals, rejected=rejected,
                      infectees=[row(x, x.infectee_id) for x in down])
 
