@@ -52,7 +52,7 @@ def test_defaults_to_the_jurisdictions_latest_cases(officers: dict[str, Any],
     assert body["disease"] == "covid19" and body["level"] == "county"
     assert body["jurisdiction"] == "420106"
     assert date.fromisoformat(body["until"]) - date.fromisoformat(body["since"]) == \
-        timedelta(days=89)
+        timedelta(days=182)
     assert body["imported_total"] == 3 and body["imported_unknown_origin"] == 0
     assert [(f["origin_code"], f["destination_code"], f["count"], f["direction"])
             for f in body["imported"]] == [("430102", "420106", 2, "inbound"),

@@ -78,7 +78,7 @@ if TYPE_CHECKING:
 
 TRACED = {"small": 150, "province": 300, "national": 500}
 P_LINK = 0.72          # a local traced case with candidates gets a confirmed infector
-P_NEIGHBOUR = 0.25     # …from a neighbouring county rather than its own
+P_NEIGHBOUR = 0.35     # …from a neighbouring county rather than its own
 P_FOUND = 0.6          # an infectee diagnosed after its infector was already a contact
 SUPER_SPREADERS = {"small": 3, "province": 5, "national": 8}
 CONTACTS = (2, 6)      # close contacts per case

@@ -3,7 +3,7 @@
 Counts only: importations by origin division (aggregated to `level`) and by country, onward
 spread along confirmed transmission links between divisions, each flow marked inbound, outbound
 or internal to the caller's jurisdiction. Without `disease`/`since`/`until` the flows of the
-jurisdiction's latest cases are returned (the 90 days up to its latest report). Bad filters
+jurisdiction's latest cases are returned (the half year up to its latest report). Bad filters
 answer 422 field by field.
 """
 

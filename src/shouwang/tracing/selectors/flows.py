@@ -230,7 +230,7 @@ def flows_summary(*, user: User | AnonymousUser | None, query: FlowQuery) -> Flo
     return result
 
 
-DEFAULT_DAYS = 90
+DEFAULT_DAYS = 183  # half a year: an outbreak from its first importations to its tail
 
 
 def flows_defaults(*, user: User | AnonymousUser | None,
