@@ -105,4 +105,17 @@ def test_register_hand_over_refuse_and_back_with_the_reason(
     # The contact is the sender's again, and may be handed over elsewhere.
     assert page.locator("[data-testid=hand-over-submit]").count() == 1
     _shot(page, "07-contact-back-with-reason")
+    # A visit with fever and a positive test: the warnings and the timeline chart.
+    page.fill("[data-testid=temperature]", "38.4")
+    page.check("[data-testid=form-follow-up] input[value=cough]")
+    page.select_option("[data-testid=test-outcome]", "positive")
+    page.click("[data-testid=follow-up-submit]")
+    page.wait_for_selector("#followup-chart .plot-container svg")
+    assert page.locator("[data-testid=warning-positive]").count() == 1
+    assert page.locator("[data-testid=warning-fever]").count() == 1
+    assert page.inner_text("[data-testid=contact-status]") == "已检测待结果"
+    _shot(page, "08-follow-up-chart")
+    page.goto(f"{live_server.url}/tracing/contacts/")
+    page.wait_for_selector("[data-testid=contact-row] [data-testid=positive-tag]")
+    _shot(page, "09-contact-list")
     assert_no_problems(page)

@@ -172,3 +172,22 @@ def test_navigation_badge_counts_pending_incoming(officers):
     assert "协查移交" in html and 'data-testid="handover-badge">1<' in html
     nav = client_for(officers["hongshan"]).get(reverse("tracing:handovers")).content.decode()
     assert reverse("tracing:handovers") in nav and "密接管理" in nav
+
+
+def test_list_queries_do_not_grow_with_rows(officers):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = make_case("420106")
+    client = client_for(officers["wuchang"])
+    url = reverse("tracing:contacts")
+    make_contact(case, officers["wuchang"], seq=1)
+    client.get(url)  # warm the session, the division names
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for seq in range(2, 9):
+        contact = make_contact(case, officers["wuchang"], seq=seq)
+        followup_record(actor=officers["wuchang"], contact=contact, data={"note": "x"})
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(url).context["rows"]) == 8
+    assert len(many) == len(few), [q["sql"][:80] for q in many.captured_queries]

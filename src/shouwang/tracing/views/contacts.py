@@ -154,11 +154,15 @@ def contact_bulk_release(request: AuthedRequest) -> HttpResponse:
 # --- one contact ---------------------------------------------------------------------------------
 
 
-def _chart(visits: list[Any]) -> dict[str, Any] | None:
+def _chart(contact: Contact, visits: list[Any]) -> dict[str, Any] | None:
     if not visits:
         return None
     labels = dict(followup_services.Symptom.choices)
-    return {"t": [v.day.isoformat() for v in visits],
+    start = min(contact.identified_on, visits[0].day)
+    # The whole observation period, up to the release date.
+    end = max(visits[-1].day, contact.release_on)
+    return {"start": start.isoformat(), "end": end.isoformat(), "days": (end - start).days,
+            "t": [v.day.isoformat() for v in visits],
             "temperature": [float(v.temperature_c) if v.temperature_c is not None else None
                             for v in visits],
             "symptoms": [len(v.symptoms) for v in visits],
@@ -202,7 +206,7 @@ def render_detail(request: AuthedRequest, contact_id: int, *, action: str = "",
         "flags": selectors.contact_flags(contact),
         "visits": [{"v": v, "symptoms": "、".join(str(labels.get(s, s)) for s in v.symptoms),
                     "fever": followup_services.is_fever(v.temperature_c)} for v in visits],
-        "chart": _chart(visits), "hand_overs": _hand_over_rows(user, hand_overs),
+        "chart": _chart(contact, visits), "hand_overs": _hand_over_rows(user, hand_overs),
         "pending": pending, "is_open": contact.status in selectors.FOLLOWED,
         "can_write": user.has_capability(WRITE),
         "release_blockers": services.release_blockers(contact, timezone.localdate()),

@@ -5,6 +5,12 @@
   "use strict";
 
   var DEBOUNCE_MS = 250;
+  var DAY_MS = 86400000;
+
+  function shift(iso, days) {
+    var t = new Date(iso + "T00:00:00Z").getTime() + days * DAY_MS;
+    return new Date(t).toISOString().slice(0, 19).replace("T", " ");
+  }
 
   function drawChart() {
     var el = document.getElementById("followup-chart");
@@ -14,11 +20,14 @@
     var L = el.dataset;
     var note = el.querySelector(".loading");
     if (!window.Plotly) { if (note) { note.textContent = ""; } return; }
+    // The symptom bars sit on the base axis (right) and the temperature on the overlaying one
+    // (left), so that the line and the markers are drawn over the bars.
     var traces = [
-      { x: d.t, y: d.symptoms, type: "bar", name: L.labelSymptoms, yaxis: "y2",
-        marker: { color: "#f2c7a5" }, text: d.symptom_text, hovertemplate: "%{x}: %{text}<extra></extra>" },
+      { x: d.t, y: d.symptoms, type: "bar", name: L.labelSymptoms, width: DAY_MS * 0.6,
+        marker: { color: "#f2c7a5" }, text: d.symptom_text, textposition: "none",
+        hovertemplate: "%{x}: %{text}<extra></extra>" },
       { x: d.t, y: d.temperature, type: "scatter", mode: "lines+markers", name: L.labelTemperature,
-        connectgaps: true, line: { color: "#0e4d64", width: 2 } }
+        yaxis: "y2", connectgaps: true, line: { color: "#0e4d64", width: 2 }, marker: { size: 8 } }
     ];
     var px = [], py = [];
     d.positive.forEach(function (p, i) {
@@ -26,18 +35,22 @@
     });
     if (px.length) {
       traces.push({ x: px, y: py, type: "scatter", mode: "markers", name: L.labelPositive,
-                    marker: { color: "#b42318", size: 12, symbol: "x" } });
+                    yaxis: "y2", marker: { color: "#b42318", size: 13, symbol: "x" } });
     }
     Plotly.newPlot(el, traces, {
       margin: { l: 44, r: 40, t: 24, b: 30 }, height: 300, bargap: 0.3,
-      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: d.fever, y1: d.fever,
+      shapes: [{ type: "line", xref: "paper", yref: "y2", x0: 0, x1: 1, y0: d.fever, y1: d.fever,
                  line: { color: "#b42318", width: 1, dash: "dash" } }],
-      annotations: [{ xref: "paper", x: 1, y: d.fever, text: L.labelFever, showarrow: false,
+      annotations: [{ xref: "paper", yref: "y2", x: 1, y: d.fever, text: L.labelFever, showarrow: false,
                       xanchor: "right", yanchor: "bottom", font: { color: "#b42318", size: 11 } }],
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
-      xaxis: { type: "date", tickformat: "%m-%d", hoverformat: "%Y-%m-%d" },
-      yaxis: { range: [35, 41], title: { text: "℃" } },
-      yaxis2: { overlaying: "y", side: "right", rangemode: "tozero", dtick: 1, showgrid: false },
+      // From the identification day to the latest day shown, one tick a day while that fits.
+      xaxis: { type: "date", tickformat: "%m-%d", hoverformat: "%Y-%m-%d",
+               range: [shift(d.start, -0.5), shift(d.end, 0.5)],
+               dtick: d.days <= 21 ? DAY_MS : undefined },
+      yaxis: { side: "right", rangemode: "tozero", dtick: 1, showgrid: false },
+      yaxis2: { overlaying: "y", side: "left", range: [35, 41], tickmode: "linear", tick0: 35,
+                dtick: 1, title: { text: "°C" } },
       paper_bgcolor: "#fff", plot_bgcolor: "#fff"
     }, { displayModeBar: false, responsive: true });
     el.setAttribute("aria-busy", "false");
