@@ -156,6 +156,18 @@ def _sent(division_code: str) -> dict[str, int]:
     return _hand_over(division_code, receiver=False)
 
 
+def _returned(division_code: str) -> dict[str, int]:
+    """A hand-over `division_code` sent to 芙蓉区, refused there."""
+    from shouwang.tracing.models import HandOver
+    from shouwang.tracing.services.handover import handover_refuse
+    from tests.tracing.cases import county_officer
+
+    ids = _sent(division_code)
+    handover_refuse(actor=county_officer("430102"),
+                    hand_over=HandOver.objects.get(pk=ids["hand_over_id"]), reason="walker")
+    return ids
+
+
 def _case(division_code: str) -> dict[str, int]:
     return {"case_id": _contact(division_code)["case_id"]}
 
@@ -182,6 +194,7 @@ scoped_route("api:tracing_handover_accept", method="post")(_received)
 scoped_route("api:tracing_handover_refuse", method="post", body={"reason": "walker"})(_received)
 scoped_route("api:tracing_handover_cancel", method="post")(_sent)
 scoped_route("api:tracing_case_contacts")(_case)
+scoped_route("api:tracing_handover_keep", method="post")(_returned)
 
 scoped_route("tracing:contact-detail")(_contact_id)
 scoped_route("tracing:contact-follow-up", method="post", body={"version": 1, "note": "walker"})(
@@ -199,6 +212,7 @@ scoped_route("tracing:handover-accept", method="post")(_received)
 scoped_route("tracing:handover-refuse", method="post", body={"refusal_reason": "walker"})(
     _received)
 scoped_route("tracing:handover-cancel", method="post")(_sent)
+scoped_route("tracing:handover-keep", method="post")(_returned)
 
 # --- Transmission links and chains ------------------------------------------------------------
 # (api/chains.py, views/chains.py; decision 1030). Each maker builds a two-case chain in the

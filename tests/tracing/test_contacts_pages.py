@@ -163,6 +163,10 @@ def test_hand_over_pages_refuse_needs_a_reason_and_comes_back(officers):
     sender_tries = client_for(officers["wuchang"]).post(
         reverse("tracing:handover-accept", args=[h.pk]))
     assert sender_tries.status_code in (403, 409)
+    kept = client_for(officers["wuchang"]).post(reverse("tracing:handover-keep", args=[h.pk]))
+    assert kept.status_code == 200 and 'data-testid="handover-kept"' in kept.content.decode()
+    back = client_for(officers["wuchang"]).get(reverse("tracing:handovers"))
+    assert back.context["returned"] == [] and [r["h"].pk for r in back.context["sent"]] == [h.pk]
 
 
 def test_navigation_badge_counts_pending_incoming(officers):

@@ -139,3 +139,20 @@ def test_accept_refused_when_the_person_stays_followed_by_the_sender_for_another
     assert "武昌区" in " ".join(str(m) for m in exc.value.fields["contact"])
     assert HandOver.objects.get().status == HandOverStatus.PENDING
     assert Contact.objects.get(pk=first.pk).division_code == "420106"
+
+
+def test_the_sender_keeps_a_returned_contact_and_it_leaves_the_returned_list(officers, contact):
+    hand_over = _send(officers, contact)
+    with pytest.raises(InvalidInput):  # only a refused hand-over can be kept
+        services.handover_keep(actor=officers["wuchang"], hand_over=hand_over)
+    refused = services.handover_refuse(actor=officers["hongshan"], hand_over=hand_over,
+                                       reason="不在本区")
+    with pytest.raises(PermissionDenied):
+        services.handover_keep(actor=officers["hongshan"], hand_over=refused)
+    kept = services.handover_keep(actor=officers["wuchang"], hand_over=refused)
+    assert kept.kept_at is not None
+    assert services.handover_keep(actor=officers["wuchang"], hand_over=kept).kept_at == \
+        kept.kept_at
+    assert list(selectors.handovers_returned(user=officers["wuchang"])) == []
+    assert list(selectors.handovers_sent(user=officers["wuchang"])) == [kept]
+    assert Contact.objects.get(pk=contact.pk).division_code == "420106"

@@ -263,6 +263,9 @@ class HandOver(models.Model):
                                    on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("处理人"))
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    # The sender read a refusal and keeps following the contact itself: the hand-over leaves
+    # its "returned" list (it stays in both sides' history).
+    kept_at = models.DateTimeField(_("退回后保留时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("接触者移交")

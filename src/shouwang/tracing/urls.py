@@ -71,6 +71,8 @@ urlpatterns += [
          name="handover-refuse"),
     path("hand-overs/<int:hand_over_id>/cancel/", contact_views.handover_cancel,
          name="handover-cancel"),
+    path("hand-overs/<int:hand_over_id>/keep/", contact_views.handover_keep,
+         name="handover-keep"),
 ]
 
 # --- Transmission chains and links (views/chains.py; decision 1030)

@@ -132,6 +132,7 @@ class HandOverOut(Schema):
     requested_at: datetime
     decided_by: str | None
     decided_at: datetime | None
+    kept_at: datetime | None
 
 
 class ContactDetailOut(ContactOut):
@@ -291,7 +292,7 @@ def hand_over_rows(user: Any, rows: list[HandOver], *, audited: bool = False
             "requested_by": h.requested_by.username if h.requested_by else None,
             "requested_at": h.requested_at,
             "decided_by": h.decided_by.username if h.decided_by else None,
-            "decided_at": h.decided_at,
+            "decided_at": h.decided_at, "kept_at": h.kept_at,
         })
     return out
 
@@ -466,6 +467,14 @@ def handover_refuse(request: AuthedRequest, hand_over_id: int, payload: RefuseIn
              summary="The sender withdraws a pending hand-over")
 def handover_cancel(request: AuthedRequest, hand_over_id: int) -> Any:
     return _decide(request, hand_over_id, handover_services.handover_cancel)
+
+
+@router.post("/hand-overs/{int:hand_over_id}/keep", response=HandOverOut,
+             url_name="tracing_handover_keep",
+             summary="The sender keeps a contact whose hand-over was refused (it leaves the "
+                     "returned list)")
+def handover_keep(request: AuthedRequest, hand_over_id: int) -> Any:
+    return _decide(request, hand_over_id, handover_services.handover_keep)
 
 
 @router.get("/cases/{int:case_id}", response=CaseContactsOut, url_name="tracing_case_contacts",

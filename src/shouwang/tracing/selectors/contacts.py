@@ -273,10 +273,12 @@ def handovers_sent(*, user: User) -> QuerySet[HandOver]:
 
 def handovers_returned(*, user: User) -> QuerySet[HandOver]:
     """Refused hand-overs the viewer's jurisdiction sent whose contact it still follows, with
-    no later hand-over: they wait for the sender to send the contact elsewhere or keep it."""
+    no later hand-over and not yet kept: they wait for the sender to send the contact elsewhere
+    or to keep it (services.handover.handover_keep)."""
     later = HandOver.objects.filter(contact=OuterRef("contact"), id__gt=OuterRef("id"))
     qs = scoped(_handovers(user), user, "from_division_code").filter(
-        status=HandOverStatus.REFUSED, contact__status__in=FOLLOWED).exclude(Exists(later))
+        status=HandOverStatus.REFUSED, kept_at__isnull=True,
+        contact__status__in=FOLLOWED).exclude(Exists(later))
     return scoped(qs, user, "contact__division_code").order_by("-decided_at", "-id")
 
 

@@ -189,3 +189,22 @@ def handover_cancel(*, actor: User, hand_over: HandOver) -> HandOver:
         _audit(actor, decided, f"contact #{hand_over.contact_id} hand-over cancelled",
                {"status": [HandOverStatus.PENDING, HandOverStatus.CANCELLED]})
     return decided
+
+
+def handover_keep(*, actor: User, hand_over: HandOver) -> HandOver:
+    """The sender keeps a contact whose hand-over was refused: it follows the contact itself,
+    and the hand-over leaves its "returned" list (both sides still see it). Idempotent."""
+    require_write(actor)
+    if not in_jurisdiction(actor, hand_over.from_division_code):
+        raise PermissionDenied("jurisdiction")
+    if hand_over.status != HandOverStatus.REFUSED:
+        raise InvalidInput({"status": _("只有被拒收的移交可以由本县区保留。")})
+    if hand_over.kept_at is not None:
+        return hand_over
+    with transaction.atomic():
+        HandOver.objects.filter(pk=hand_over.pk, kept_at__isnull=True).update(
+            kept_at=timezone.now())
+        kept = HandOver.objects.select_related("contact").get(pk=hand_over.pk)
+        _audit(actor, kept, f"contact #{hand_over.contact_id} kept after a refused hand-over",
+               {"kept_at": [None, kept.kept_at.isoformat() if kept.kept_at else None]})
+    return kept

@@ -434,3 +434,10 @@ def handover_refuse(request: AuthedRequest, hand_over_id: int) -> HttpResponse:
 def handover_cancel(request: AuthedRequest, hand_over_id: int) -> HttpResponse:
     return _decide(request, hand_over_id, "cancel", lambda h: handover_services.handover_cancel(
         actor=request.user, hand_over=h), _("移交已撤回。"))
+
+
+@require_capability(WRITE)
+@require_POST
+def handover_keep(request: AuthedRequest, hand_over_id: int) -> HttpResponse:
+    return _decide(request, hand_over_id, "keep", lambda h: handover_services.handover_keep(
+        actor=request.user, hand_over=h), _("已确认由本县区继续随访。"))
