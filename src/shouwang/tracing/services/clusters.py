@@ -55,6 +55,8 @@ if TYPE_CHECKING:
     from shouwang.accounts.models import User
 
 MIN_CASES = 2
+# Ids per IN (…) list: under SQLite's old 999-parameter limit, few round trips elsewhere.
+CHUNK = 900
 
 
 def close_after_days(disease: Disease) -> int:
@@ -112,15 +114,26 @@ def _groups(rows: list[tuple[int, int, date, str]], window: int) -> list[_Group]
     return [groups[k] for k in sorted(groups)]
 
 
-def _generations(case_ids: list[int]) -> dict[int, int]:
+def _confirmed_infectors(case_ids: list[int]) -> dict[int, int]:
+    """infectee → infector of the confirmed links whose infectee is one of `case_ids`."""
+    found: dict[int, int] = {}
+    for offset in range(0, len(case_ids), CHUNK):
+        chunk = case_ids[offset:offset + CHUNK]
+        found.update(TransmissionLink.objects.filter(status=LinkStatus.CONFIRMED,
+                                                     infectee_id__in=chunk)
+                     .values_list("infectee_id", "infector_id"))
+    return found
+
+
+def _generations(case_ids: list[int], infectors: dict[int, int]) -> dict[int, int]:
     """Generation of each member from the confirmed links among the members (1 = the first);
     1 for all when there are none or they cannot be used."""
     index = {c: i for i, c in enumerate(case_ids)}
     parent = np.full(len(case_ids), -1, dtype=np.int64)
-    links = TransmissionLink.objects.filter(status=LinkStatus.CONFIRMED, infectee_id__in=case_ids,
-                                            infector_id__in=case_ids)
-    for infector, infectee in links.values_list("infector_id", "infectee_id"):
-        parent[index[infectee]] = index[infector]
+    for infectee, i in index.items():
+        infector = infectors.get(infectee)
+        if infector is not None and infector in index:
+            parent[i] = index[infector]
     if not (parent >= 0).any():
         return dict.fromkeys(case_ids, 1)
     try:
@@ -135,10 +148,10 @@ def _status(last_onset: date, as_of: date, disease: Disease) -> str:
     return ClusterStatus.CLOSED if closed else ClusterStatus.OPEN
 
 
-def _sync_members(cluster: Cluster, group: _Group, generations: dict[int, int]) -> int:
-    """Make the stored members the group's; the number of rows changed."""
+def _sync_members(cluster: Cluster, group: _Group, generations: dict[int, int],
+                  stored: dict[int, ClusterMember]) -> int:
+    """Make the stored members (`stored`, by case) the group's; the number of rows changed."""
     changed = 0
-    stored = {m.case_id: m for m in cluster.members.all()}
     gone = [m.pk for c, m in stored.items() if c not in group.cases]
     if gone:
         changed += ClusterMember.objects.filter(pk__in=gone).delete()[0]
@@ -159,24 +172,36 @@ def _sync_members(cluster: Cluster, group: _Group, generations: dict[int, int]) 
     return changed
 
 
-def _mark_sources(actor: User | None, case_ids: list[int], cluster: Cluster) -> int:
-    """Pending investigations of the members: source "cluster" (version bumped, audited)."""
-    pending = list(Investigation.objects.filter(case_id__in=case_ids,
-                                                source_status=SourceStatus.PENDING,
-                                                completed_at__isnull=True)
-                   .values_list("pk", "division_code", "version"))
-    for pk, division, version in pending:
-        rows = Investigation.objects.filter(pk=pk, version=version,
-                                            source_status=SourceStatus.PENDING).update(
+def _mark_sources(actor: User | None, cluster_of: dict[int, int]) -> int:
+    """Pending investigations of the members (`cluster_of`: case → cluster): source "cluster",
+    version bumped, one audit row each (what its history shows). Chunked queries, one UPDATE
+    per chunk."""
+    case_ids = sorted(cluster_of)
+    marked = 0
+    for offset in range(0, len(case_ids), CHUNK):
+        chunk = case_ids[offset:offset + CHUNK]
+        rows = [r for r in Investigation.objects.filter(case_id__in=chunk).values_list(
+            "pk", "case_id", "division_code", "version", "source_status", "completed_at")
+            if r[4] == SourceStatus.PENDING and r[5] is None]
+        if not rows:
+            continue
+        # Locked, and checked again: an investigator may have decided since the read above.
+        done = set(Investigation.objects.select_for_update().filter(
+            pk__in=[r[0] for r in rows], source_status=SourceStatus.PENDING,
+            completed_at__isnull=True).values_list("pk", flat=True))
+        Investigation.objects.filter(pk__in=done).update(
             source_status=SourceStatus.CLUSTER, version=F("version") + 1,
             updated_at=timezone.now())
-        if rows:
+        for pk, case_id, division, version, *_rest in rows:
+            if pk not in done:
+                continue
             audit_log(actor=actor, action=AuditAction.UPDATE, object_type="tracing.investigation",
                       object_id=str(pk), division_code=division,
                       summary=f"investigation source v{version + 1}",
                       changes={"source_status": [SourceStatus.PENDING, SourceStatus.CLUSTER],
-                               "cluster": cluster.pk})
-    return len(pending)
+                               "cluster": cluster_of[case_id]})
+            marked += 1
+    return marked
 
 
 def _matching_stored(group: _Group, by_case: dict[int, list[Cluster]]) -> list[Cluster]:
@@ -211,6 +236,8 @@ def clusters_detect(*, disease: Disease, as_of: date | None = None,
                 by_case[member.case_id].append(cluster)
         kept: set[int] = set()
         settings_ = Setting.objects.in_bulk({g.setting_id for g in groups})
+        infectors = _confirmed_infectors(sorted({c for g in groups for c in g.cases}))
+        cluster_of: dict[int, int] = {}
         for group in groups:
             matches = [c for c in _matching_stored(group, by_case) if c.pk not in kept]
             found = matches[0] if matches else None
@@ -221,7 +248,7 @@ def clusters_detect(*, disease: Disease, as_of: date | None = None,
                 absorbed.delete()
                 figures["merged"] += 1
             case_ids = sorted(group.cases)
-            generations = _generations(case_ids)
+            generations = _generations(case_ids, infectors)
             days = list(group.cases.values())
             status = _status(max(days), as_of, disease)
             values: dict[str, Any] = {
@@ -237,12 +264,13 @@ def clusters_detect(*, disease: Disease, as_of: date | None = None,
                           changes={**{k: str(v) for k, v in values.items()},
                                    "members": case_ids})
                 figures["created"] += 1
-                member_changes = _sync_members(cluster, group, generations)
+                member_changes = _sync_members(cluster, group, generations, {})
             else:
                 cluster = found
                 diff = {k: [str(getattr(cluster, k)), str(v)] for k, v in values.items()
                         if getattr(cluster, k) != v}
-                member_changes = _sync_members(cluster, group, generations)
+                member_changes = _sync_members(
+                    cluster, group, generations, {m.case_id: m for m in cluster.members.all()})
                 if diff or member_changes:
                     for k, v in values.items():
                         setattr(cluster, k, v)
@@ -255,7 +283,7 @@ def clusters_detect(*, disease: Disease, as_of: date | None = None,
                     figures["unchanged"] += 1
             kept.add(cluster.pk)
             figures[status] += 1
-            figures["sources_marked"] += _mark_sources(actor, case_ids, cluster)
+            cluster_of.update(dict.fromkeys(case_ids, cluster.pk))
         for cluster in stored:
             if cluster.pk not in kept and Cluster.objects.filter(pk=cluster.pk).exists():
                 audit_log(actor=actor, action=AuditAction.DELETE, obj=cluster,
@@ -263,6 +291,7 @@ def clusters_detect(*, disease: Disease, as_of: date | None = None,
                           changes={"key": cluster.key, "case_count": cluster.case_count})
                 cluster.delete()
                 figures["removed"] += 1
+        figures["sources_marked"] = _mark_sources(actor, cluster_of)
         figures["clusters"] = len(groups)
     return figures
 
