@@ -15,6 +15,7 @@ from shouwang.accounts.roles import Role
 from shouwang.core.models import AuditEvent
 from shouwang.tracing.models import Exposure, Investigation, SourceStatus
 from shouwang.tracing.services import investigations as svc
+from shouwang.tracing.views.investigations import optional_url
 from tests.tracing.cases import make_case
 
 ONSET = date(2026, 3, 20)
@@ -60,6 +61,10 @@ def test_detail_shows_window_timeline_and_audits_the_read(officers: dict[str, An
     assert response.status_code == 200
     html = response.content.decode()
     assert "李娜" in html and "某酒楼聚餐" in html
+    # The other parts' pages of the same case, where they exist.
+    for name in ("case-contacts", "case-chain", "case-links"):
+        url = optional_url(f"tracing:{name}", inv.case_id)
+        assert not url or f'href="{url}"' in html
     island = re.search(r'<script id="investigation-timeline-data" type="application/json">'
                        r"(.*?)</script>", html, re.S)
     assert island is not None

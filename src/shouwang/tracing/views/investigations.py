@@ -194,6 +194,7 @@ def render_detail(request: AuthedRequest, investigation_id: int, *, action: str 
         if user.has_capability("surveillance.read") else "",
         "contacts_url": optional_url("tracing:case-contacts", case.pk),
         "chain_url": optional_url("tracing:case-chain", case.pk),
+        "infector_url": optional_url("tracing:case-links", case.pk),
         "action": action, "action_errors": errors or {}, "form": form or {},
     }, status=status)
 
