@@ -84,6 +84,8 @@ def test_the_plan_is_a_forest_with_plausible_intervals_and_places() -> None:
     for link in plan.links.values():
         parent[link.infectee] = link.infector
     assert link_problems(parent) == []
+    regular = [p.infector for p in plan.links.values() if not p.spreader]
+    assert max(regular.count(i) for i in set(regular)) <= demo.MAX_OFFSPRING
     spreaders = [i for i in {p.infector for p in plan.links.values() if p.spreader}
                  if len(plan.infectees_of(i)) >= 4]
     assert len(spreaders) >= 2
@@ -142,6 +144,13 @@ def test_the_small_demo_is_traced_consistently_and_a_rerun_adds_nothing() -> Non
     added = list(AuditEvent.objects.filter(pk__gt=last_audit).values_list("summary", flat=True))
     assert added == []
     assert _state() == before
+
+    # Another seed draws another plan over the same cases: links confirmed before are kept
+    # (a case has one confirmed infector), the rest is added, nothing fails.
+    kept = set(confirmed.values_list("infector_id", "infectee_id"))
+    demo.build_demo_tracing(DemoContext(scale=base.scale, seed=2, out=io.StringIO()))
+    assert kept <= set(TransmissionLink.objects.filter(status=LinkStatus.CONFIRMED)
+                       .values_list("infector_id", "infectee_id"))
 
 
 def models_f(name: str) -> object:

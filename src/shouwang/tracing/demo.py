@@ -6,8 +6,9 @@ TRACED[scale] confirmed cases and asymptomatic infections (by onset, or diagnosi
 
 1. a plan, drawn from a seeded generator per case (`plan_links`, pure): each local case gets a
    confirmed infector with probability P_LINK among the traced cases ill 2–10 days earlier in
-   its own county (three times as likely) or a neighbouring one (the three nearest centroids),
-   infected at the infector's household, workplace or a gathering; a few super-spreaders infect
+   its own county or a neighbouring one (the three nearest centroids; weight NEIGHBOUR_WEIGHT),
+   infected at the infector's household, workplace or a gathering (at most MAX_OFFSPRING
+   infectees each); a few super-spreaders infect
    4–7 cases each at a gathering; an infectee whose infector was diagnosed at least a day before
    it was is, with probability P_FOUND, already a close contact under follow-up when found;
    the rest are of unknown source;
@@ -78,7 +79,8 @@ if TYPE_CHECKING:
 
 TRACED = {"small": 150, "province": 300, "national": 500}
 P_LINK = 0.72          # a local traced case with candidates gets a confirmed infector
-P_NEIGHBOUR = 0.35     # …from a neighbouring county rather than its own
+NEIGHBOUR_WEIGHT = 0.25  # a candidate in a neighbouring county, against 1 in the own county
+MAX_OFFSPRING = 4      # infectees of one case outside super-spreading events
 P_FOUND = 0.6          # an infectee diagnosed after its infector was already a contact
 SUPER_SPREADERS = {"small": 3, "province": 5, "national": 8}
 CONTACTS = (2, 6)      # close contacts per case
@@ -165,6 +167,7 @@ def plan_links(cases: Sequence[Traced], near: dict[str, list[str]],
         return PlannedLink(infector.pk, case.pk, kind, infector.county[:6],
                            max(exposed, infector.day - timedelta(days=2)), found, spreader)
 
+    offspring: dict[int, int] = defaultdict(int)
     for case in ordered:
         if case.imported:
             continue
@@ -174,12 +177,18 @@ def plan_links(cases: Sequence[Traced], near: dict[str, list[str]],
             continue
         if rng.random() >= P_LINK:
             continue
-        pool = close if (close and (not same or rng.random() < P_NEIGHBOUR)) else same
-        infector = rng.choice(pool)
+        # Every candidate may be the one, a neighbour's less likely; a case that has infected
+        # MAX_OFFSPRING already is left out (super-spreading comes from the events below).
+        pool = [c for c in same + close if offspring[c.pk] < MAX_OFFSPRING]
+        if not pool:
+            continue
+        weights = [1.0 if c in same else NEIGHBOUR_WEIGHT for c in pool]
+        infector = rng.choices(pool, weights=weights)[0]
         u = rng.random()
         kind = SettingKind.HOUSEHOLD if u < 0.6 else (
             SettingKind.WORKPLACE if u < 0.85 else SettingKind.GATHERING)
         plan.links[case.pk] = link(rng, case, infector, kind)
+        offspring[infector.pk] += 1
 
     # Super-spreading events: a gathering where one case infected 4–7 others.
     rng = ctx_rng("tracing:superspreaders")
@@ -559,8 +568,13 @@ def build_demo_tracing(ctx: DemoContext) -> None:
     for case in traced:
         builder.exposures(case, plan, cases)
     _progress(ctx, "tracing", 2, steps)
+    # A case confirmed with another infector before (a run with another seed) keeps it.
+    stored = dict(TransmissionLink.objects.filter(
+        status=LinkStatus.CONFIRMED, infectee_id__in=list(plan.links)).values_list(
+        "infectee_id", "infector_id"))
     pairs = [(cases[p.infector], cases[p.infectee])
-             for p in sorted(plan.links.values(), key=lambda p: p.infectee)]
+             for p in sorted(plan.links.values(), key=lambda p: p.infectee)
+             if stored.get(p.infectee, p.infector) == p.infector]
     before = TransmissionLink.objects.filter(status=LinkStatus.CONFIRMED).count()
     if pairs:
         links_confirm_bulk(actor=builder.national, pairs=pairs, reason=LINK_REASON)
