@@ -93,6 +93,14 @@ def test_add_exposure_errors_under_fields_and_resend_refused(officers: dict[str,
     assert Exposure.objects.count() == 1
 
 
+def test_bulk_opened_history_starts_with_the_system(officers: dict[str, Any]) -> None:
+    case = make_case("420106", onset=ONSET)
+    svc.investigations_open_bulk()
+    inv = Investigation.objects.get(case=case)
+    html = _client(officers["wuchang"]).get(f"/tracing/investigations/{inv.pk}/").content.decode()
+    assert html.count('data-testid="history-entry"') == 1 and "系统自动开始流调" in html
+
+
 def test_source_and_complete_forms(officers: dict[str, Any], inv: Investigation) -> None:
     client = _client(officers["wuchang"])
     base = f"/tracing/investigations/{inv.pk}"

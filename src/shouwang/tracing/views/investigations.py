@@ -10,6 +10,7 @@ the alert and case pages do.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -146,6 +147,11 @@ def _history(user: Any, investigation: Investigation) -> list[dict[str, Any]]:
             changes.append((FIELD_LABELS.get(key, key), old, new))
         rows.append({"h": h, "kind": HISTORY_KINDS.get(kind, h.summary), "changes": changes,
                      "cluster": h.changes.get("cluster")})
+    if not rows or rows[0]["h"].summary != "investigation open":
+        # Opened in bulk by the task: its batch's audit row names no single investigation.
+        opened = SimpleNamespace(occurred_at=investigation.created_at, actor_username="")
+        rows.insert(0, {"h": opened, "kind": _("系统自动开始流调"), "changes": [],
+                        "cluster": None})
     return rows
 
 
