@@ -157,3 +157,17 @@ def test_bulk_release_reports_what_it_skipped(officers):
     assert body["released"] == [due.pk]
     assert set(body["skipped"]) == {str(young.pk), str(foreign.pk)}
     assert Contact.objects.get(pk=foreign.pk).status == "under_follow_up"
+
+
+def test_the_receiving_county_registers_a_secondary_contact_through_its_close_contact(officers):
+    case = make_case("420106")
+    close = make_contact(case, officers["wuchang"], seq=1, residence="420111")
+    hand = post(officers["wuchang"], f"{URL}/{close.pk}/hand-overs",
+                {"version": close.version, "to_division_code": "420111"}).json()
+    post(officers["hongshan"], f"{URL}/hand-overs/{hand['id']}/accept", {})
+    body = {**contact_data(2, residence="420111"), "index_case": case.pk, "kind": "secondary"}
+    # Without the close contact it came through, the index case (武昌区) is not hongshan's.
+    assert post(officers["hongshan"], URL, body).status_code == 404
+    resp = post(officers["hongshan"], URL, {**body, "via_contact": close.pk})
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["division_code"] == "420111" and resp.json()["via_contact_id"] == close.pk
