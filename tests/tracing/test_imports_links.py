@@ -192,3 +192,21 @@ def test_the_command_imports_with_a_progress_bar_and_lists_errors(
     with pytest.raises(CommandError, match="infector_column"):
         call_command("tracing", "import-links", str(good), "--infector-column", "nope",
                      "--infectee-column", "id", "--user", "wuhan")
+
+
+def test_an_xlsx_file(officers: dict[str, Any], chain: list[CaseReport]) -> None:
+    from openpyxl import Workbook
+
+    a, b, _c, _d = chain
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["病例编号", "传染者编号", "备注"])
+    sheet.append([b.pk, a.pk, "家庭聚集"])
+    sheet.append([a.pk, None, "首例"])
+    out = io.BytesIO()
+    book.save(out)
+    result = links_import(actor=officers["wuchang"], content=out.getvalue(),
+                          infector_column="传染者编号", infectee_column="病例编号")
+    assert (result.rows, result.created, result.no_infector) == (2, 1, 1)
+    assert TransmissionLink.objects.filter(infector=a, infectee=b).exists()
