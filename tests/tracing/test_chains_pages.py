@@ -77,7 +77,8 @@ def test_chain_page_pseudonymises_and_carries_its_layout(officers: dict[str, Any
     assert 'data-testid="chain-pseudonym"' in html
     data = json.loads(re.search(r'id="chain-data" type="application/json">(.*?)</script>',
                                 html, re.S).group(1))   # type: ignore[union-attr]
-    assert {n["id"] for n in data["nodes"]} == {a.pk, b.pk}
+    assert set(data["nodes"]["id"]) == {a.pk, b.pk}
+    assert data["confirmed"] == [[a.pk, b.pk]]
     assert data["labels"]["confirmed"] == "确认的传播关系"
     assert client(officers["furong"]).get(f"/tracing/cases/{a.pk}/chain/").status_code == 404
     assert client(officers["grid"]).get(f"/tracing/cases/{a.pk}/chain/").status_code == 200

@@ -310,7 +310,7 @@ def case_links(*, user: User | AnonymousUser, case_id: int) -> CaseLinks:
 
 RULED_OUT = {
     SOURCE_LATER: gettext_lazy("候选者晚于本病例发病"),
-    OUTSIDE_SERIAL_INTERVAL: gettext_lazy("发病间隔超出代际间隔范围"),
+    OUTSIDE_SERIAL_INTERVAL: gettext_lazy("发病间隔超出序列间隔范围"),
     EXPOSURE_NOT_INFECTIOUS: gettext_lazy("接触时候选者不在传染期内"),
     EXPOSURE_TOO_LATE: gettext_lazy("接触时间距本病例发病太近"),
     NO_ONSET: gettext_lazy("发病日期不详"),
@@ -340,11 +340,11 @@ def reason_text(user: User | AnonymousUser, reason: dict[str, Any]) -> str:
             "day": reason.get("last_exposure")}
     if code == "county":
         names = division_names([str(reason.get("county", ""))])
-        return _("同县区（%(county)s）在代际间隔内发病，无其他关联") % {
+        return _("同县区（%(county)s）在序列间隔内发病，无其他关联") % {
             "county": names.get(str(reason.get("county", "")), reason.get("county", ""))}
     if code == "serial_interval":
         likelihood = float(reason.get("likelihood") or 0.0)
-        return _("发病间隔 %(gap)s 天（代际间隔均值 %(mean)s 天，标准差 %(sd)s 天；概率密度 "
+        return _("发病间隔 %(gap)s 天（序列间隔均值 %(mean)s 天，标准差 %(sd)s 天；概率密度 "
                  "%(w)s）") % {"gap": reason.get("gap_days"), "mean": reason.get("mean_si"),
                                "sd": reason.get("sd_si"),
                                "w": f"{likelihood:.3f}" if math.isfinite(likelihood) else "—"}
@@ -412,7 +412,40 @@ def graph_as_dict(graph: ChainGraph, *, case_url: str = "") -> dict[str, Any]:
     }
 
 
+def graph_columns(graph: ChainGraph, *, case_url: str = "") -> dict[str, Any]:
+    """The chain for the page's script, column by column (a 2,000-case chain in ~150 KB instead
+    of ~800 KB of objects): division names and classifications once, indexed per node; onsets
+    as ISO dates; flags as 0/1. `case_url` as for graph_as_dict."""
+    divisions: dict[str, int] = {}
+    classes: dict[str, int] = {}
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "id", "label", "pseudo", "div", "cls", "onset", "gen", "infectees", "chain", "open",
+        "x", "y")}
+    for n in graph.nodes:
+        cols["id"].append(n.case_id)
+        cols["label"].append(n.label)
+        cols["pseudo"].append(int(n.pseudonymised))
+        cols["div"].append(divisions.setdefault(n.division_name, len(divisions)))
+        cols["cls"].append(classes.setdefault(n.classification, len(classes)))
+        cols["onset"].append(n.onset.isoformat() if n.onset else None)
+        cols["gen"].append(n.generation)
+        cols["infectees"].append(n.infectees)
+        cols["chain"].append(int(n.in_chain))
+        cols["open"].append(int(bool(case_url) and n.openable))
+        cols["x"].append(round(n.x, 3))
+        cols["y"].append(n.y)
+    confirmed = [e for e in graph.edges if e.status == LinkStatus.CONFIRMED]
+    proposed = [e for e in graph.edges if e.status != LinkStatus.CONFIRMED]
+    return {
+        "focus": graph.focus, "size": graph.size, "generations": graph.generations,
+        "case_url": case_url, "divisions": list(divisions), "classes": list(classes),
+        "nodes": cols,
+        "confirmed": [[e.infector, e.infectee] for e in confirmed],
+        "proposed": [[e.infector, e.infectee, e.score, e.rank] for e in proposed],
+    }
+
+
 __all__ = ["MAX_CHAIN_CASES", "CaseLinks", "ChainEdge", "ChainGraph", "ChainNode", "LinkRow",
            "case_for_links", "case_links", "cases_by_id", "chain_component", "chain_for_case",
-           "day_of", "graph_as_dict", "id_chunks", "infector_choice", "link_for_decision",
-           "may_open_cases", "reason_text", "ruled_out_text"]
+           "day_of", "graph_as_dict", "graph_columns", "id_chunks", "infector_choice",
+           "link_for_decision", "may_open_cases", "reason_text", "ruled_out_text"]

@@ -208,14 +208,15 @@ def links_propose(*, actor: User, infectee: CaseReport, top: int = PROPOSE_TOP) 
         ruled_out += [(c.case.pk, why) for c, _s, _r, why in ranked if why != FITS]
         best = [r for r in ranked if r[3] == FITS][:top]
         keep: set[int] = set()
-        for position, (cand, score, _rank, _why) in enumerate(best, start=1):
+        for cand, score, rank, _why in best:
             link = (TransmissionLink.objects.select_for_update()
                     .filter(infector=cand.case, infectee=infectee).first())
             if link is None:
                 link = TransmissionLink(infector=cand.case, infectee=infectee,
                                         status=LinkStatus.PROPOSED,
                                         **_link_values(cand.case, infectee))
-            link.score, link.rank, link.reasons = score, position, cand.reasons
+            # The ranking's competition rank: candidates that fit equally well share it.
+            link.score, link.rank, link.reasons = score, rank, cand.reasons
             link.save()
             keep.add(link.pk)
             stored.append(link)

@@ -69,6 +69,7 @@ def _js_labels() -> dict[str, str]:
         "inside": _("本辖区病例"), "outside": _("辖区外人员（化名）"),
         "candidate": _("推荐的传染者"), "focus": _("当前病例"),
         "generation": _("第 %(n)s 代"), "infectees": _("传染 %(n)s 人"),
+        "infecteesTerm": _("传染人数"),
         "onset": _("发病"), "open": _("打开病例"), "outsideNote": _("辖区外人员，不能打开"),
         "infector": _("传染者"), "none": _("无"), "highlighted": _("已突出显示其传染者与被传染者"),
         "notFound": _("本传播链中没有该病例。"), "generations": _("代"),
@@ -164,7 +165,7 @@ def chain_export_page(request: AuthedRequest, case_id: int | None = None) -> Htt
 def chain_case_page(request: AuthedRequest, case_id: int) -> HttpResponse:
     proposed = request.GET.get("proposed") == "1"
     graph = selectors.chain_for_case(user=request.user, case_id=case_id, proposed=proposed)
-    data = selectors.graph_as_dict(graph, case_url=_case_url(request))
+    data = selectors.graph_columns(graph, case_url=_case_url(request))
     data["labels"] = _js_labels()
     focus = next(n for n in graph.nodes if n.case_id == case_id)
     return render(request, "tracing/chain_case.html", {
