@@ -288,3 +288,27 @@ def test_settings_across_the_county_line(officers: dict[str, Any], inv: Investig
         "kind": "transport", "setting_label": "G1234", "setting_key": "train:G1234:2026-03-15",
         "place_division_code": "430102", **days})
     assert by_key.setting == far
+
+
+def test_page_of_a_broad_scope_is_the_plain_query_page(officers: dict[str, Any]) -> None:
+    from shouwang.tracing.selectors.investigations import (
+        InvestigationFilters,
+        investigation_list,
+        investigation_page,
+    )
+
+    for i in range(7):
+        case = make_case("420106" if i % 3 else "420111", onset=ONSET - timedelta(days=i))
+        inv = svc.investigation_open(actor=None, case=case)[0]
+        if i % 2:
+            svc.investigation_set_source(actor=officers["wuhan"], investigation=inv,
+                                         version=1, source_status="unknown")
+    for filters in (InvestigationFilters(), InvestigationFilters(source_status="unknown"),
+                    InvestigationFilters(division="420111")):
+        for offset, limit in ((0, 3), (2, 3), (5, 5)):
+            plain = list(investigation_list(user=officers["wuhan"], filters=filters)
+                         [offset:offset + limit])
+            for broad in (1, 100):
+                fast = investigation_page(user=officers["wuhan"], filters=filters,
+                                          offset=offset, limit=limit, broad=broad)
+                assert [i.pk for i in fast] == [i.pk for i in plain], (filters, offset, broad)

@@ -156,13 +156,9 @@ class SettingIn(Schema):
     index_case_id: int | None = Field(None, description="a household's index case")
 
 
-def _exposure_count(investigation: Investigation) -> int:
-    counted = getattr(investigation, "exposure_count", None)  # the list annotates it
-    return int(counted) if counted is not None else investigation.exposures.count()
-
-
 def _out(items: list[Investigation]) -> list[dict[str, Any]]:
     names = division_names(sorted({i.division_code for i in items}))
+    exposures = selectors.exposure_counts(items)
     out = []
     for i in items:
         out.append({
@@ -178,7 +174,7 @@ def _out(items: list[Investigation]) -> list[dict[str, Any]]:
             "found_under_follow_up": i.found_under_follow_up, "completed_at": i.completed_at,
             "investigator": i.investigator.username if i.investigator_id and i.investigator
             else None,
-            "exposure_count": _exposure_count(i),
+            "exposure_count": exposures[i.pk],
             "version": i.version, "created_at": i.created_at, "updated_at": i.updated_at,
         })
     return out
@@ -267,8 +263,8 @@ def investigation_list(request: AuthedRequest, filters: Query[InvestigationFilte
         division=filters.division or "")
     qs = selectors.investigation_list(user=request.user, filters=f)
     total = qs.count()
-    items = list(qs.select_related("investigator")[filters.offset:filters.offset
-                                                    + filters.limit])
+    items = selectors.investigation_page(user=request.user, filters=f, offset=filters.offset,
+                                         limit=filters.limit)
     return {"items": _out(items), "total": total, "offset": filters.offset,
             "limit": filters.limit, "has_next": filters.offset + len(items) < total,
             "counts": selectors.investigation_counts(user=request.user, filters=f)}

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from shouwang.core.audit import audit_log
 from shouwang.core.errors import InvalidInput
 from shouwang.core.models import AuditAction, AuditEvent
-from shouwang.core.scoping import get_scoped_or_404, prefix_q, scoped
+from shouwang.core.scoping import get_scoped_or_404, jurisdiction_prefix, prefix_q, scoped
 from shouwang.surveillance.models import CaseReport
 from shouwang.tracing.models import Exposure, Investigation, Setting, SourceStatus
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from shouwang.accounts.models import User
 
 CITY_DIGITS = 4
+# Past this many rows the broad-scope path of investigation_page is not worth it.
+BROAD_MAX = 5000
 # The list's state filter.
 STATES = ("pending", "completed")
 
@@ -69,11 +72,55 @@ def investigation_list(*, user: User, filters: InvestigationFilters | None = Non
     """The reader's investigations, newest first, with their case (its personal fields
     deferred: a list shows the case number, not the person)."""
     return (_filtered(user, filters or InvestigationFilters())
-            .select_related("case", "case__disease")
+            .select_related("case", "case__disease", "investigator")
             .defer("summary", "case__name", "case__id_number", "case__phone",
                    "case__address_detail")
-            .annotate(exposure_count=Count("exposures"))
-            .order_by("-created_at", "-id"))
+            # Newest first by id (ids grow with creation): the primary key is walked backwards
+            # and the division range tested on the way; ordering by created_at sorted every row
+            # of the jurisdiction first (0.54 s for 126,000 investigations of a city on SQLite).
+            .order_by("-id"))
+
+
+def investigation_page(*, user: User, filters: InvestigationFilters | None = None,
+                       offset: int = 0, limit: int = 50, broad: int = 2000
+                       ) -> list[Investigation]:
+    """Rows `offset`…`offset + limit` of `investigation_list`, fast for a broad scope.
+
+    A division-code *range* (a city, a province) cannot serve the newest-first order, so the
+    planner reads every investigation of the scope through the division index and sorts them
+    (0.5 s for a city of 126,000 on SQLite). As for the case list (decision 0710): when the
+    scope holds at least `broad` investigations, the newest ids of the scope are read along the
+    primary key backwards (the scope written as `Substr(...)` so the division index cannot be
+    chosen), and the page is asked of the full query by those ids; when every one passes the
+    other filters they are exactly its first rows, otherwise the plain query answers."""
+    f = (filters or InvestigationFilters()).clean()
+    listed = investigation_list(user=user, filters=f)
+    own = jurisdiction_prefix(user)
+    prefix = own
+    if own and f.division and f.division.startswith(own):
+        prefix = f.division
+    wanted = offset + limit
+    if prefix and wanted <= BROAD_MAX and Investigation.objects.filter(
+            prefix_q("division_code", prefix)).values("division_code")[
+            broad - 1:broad].exists():
+        ids = list(Investigation.objects
+                   .annotate(_scope=Substr("division_code", 1, len(prefix)))
+                   .filter(_scope=prefix).order_by("-id").values_list("id", flat=True)[:wanted])
+        rows = list(listed.filter(pk__in=ids))
+        if len(rows) == len(ids):
+            return rows[offset:offset + limit]
+    return list(listed[offset:offset + limit])
+
+
+def exposure_counts(investigations: list[Investigation]) -> dict[int, int]:
+    """Exposures per investigation of one page (one query; counting them in the list's query
+    would group every row of the jurisdiction before paging)."""
+    ids = [i.pk for i in investigations]
+    counts = dict.fromkeys(ids, 0)
+    rows = (Exposure.objects.filter(investigation_id__in=ids).values("investigation_id")
+            .annotate(n=Count("id")).values_list("investigation_id", "n"))
+    counts.update({int(k): int(n) for k, n in rows})
+    return counts
 
 
 def investigation_counts(*, user: User, filters: InvestigationFilters | None = None
@@ -81,7 +128,7 @@ def investigation_counts(*, user: User, filters: InvestigationFilters | None = N
     """How many of each source status (the other filters applied)."""
     qs = _filtered(user, filters or InvestigationFilters(), with_source=False)
     counts = dict.fromkeys(SourceStatus.values, 0)
-    for row in qs.values("source_status").annotate(n=Count("id")):
+    for row in qs.order_by().values("source_status").annotate(n=Count("id")):
         counts[row["source_status"]] = row["n"]
     return counts
 

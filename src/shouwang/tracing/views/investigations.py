@@ -97,13 +97,16 @@ def investigation_list(request: AuthedRequest) -> HttpResponse:
         paginator = Paginator(selectors.investigation_list(user=user, filters=filters),
                               PER_PAGE)
         page = paginator.get_page(request.GET.get("page"))
-        items = list(page.object_list)
+        items = selectors.investigation_page(user=user, filters=filters,
+                                             offset=page.start_index() - 1 if paginator.count
+                                             else 0, limit=PER_PAGE)
         names = division_names(sorted({i.division_code for i in items}))
+        exposures = selectors.exposure_counts(items)
         counts = selectors.investigation_counts(user=user, filters=filters)
         context.update({
             "listed": True, "page": page, "total": paginator.count,
             "rows": [{"i": i, "division": names.get(i.division_code, ""),
-                      "disease": disease_label(i.case.disease),
+                      "disease": disease_label(i.case.disease), "exposures": exposures[i.pk],
                       "unknown": i.source_status == SourceStatus.UNKNOWN} for i in items],
             "tabs": [{"value": "", "label": _("全部"), "n": sum(counts.values()),
                       "url": _query(raw, source_status="", page=""),
