@@ -92,6 +92,25 @@ def test_the_plan_is_a_forest_with_plausible_intervals_and_places() -> None:
     assert any(p.found_under_follow_up for p in plan.links.values())
 
 
+def test_choose_traced_takes_the_tail_and_each_countys_first_cases_with_their_sources() -> None:
+    start = date(2026, 1, 1)
+    rows = [demo.Row(start + timedelta(days=i), f"q{i}", i, "420104") for i in range(60)]
+    # 江岸区's first case on day 20, after 硚口区's cases of days 10–18; 武昌区's on day 40.
+    rows += [demo.Row(start + timedelta(days=20 + i), f"a{i}", 100 + i, "420102")
+             for i in range(30)]
+    rows.append(demo.Row(start + timedelta(days=40), "w0", 200, "420106"))
+    near = {"420102": ["420104"], "420104": ["420102"], "420106": ["420102"]}
+    chosen = demo.choose_traced(list(reversed(rows)), 30, near)
+    assert chosen == demo.choose_traced(rows, 30, near) and len(chosen) == 30
+    pks = {r.pk for r in chosen}
+    assert {r.pk for r in sorted(rows)[-15:]} <= pks               # the tail
+    assert {100, 101, 200} <= pks                                   # each county's first cases
+    # …and the cases of the neighbours ill 2–10 days before them.
+    assert {r.pk for r in rows if r.county == "420104"
+            and 2 <= (rows[60].day - r.day).days <= 10} & pks
+    assert demo.choose_traced(rows, 0, near) == []
+
+
 @pytest.mark.django_db
 def test_the_small_demo_is_traced_consistently_and_a_rerun_adds_nothing() -> None:
     base = small_demo_outbreak()

@@ -1,8 +1,11 @@
 """Demo data for source tracing: the investigations, contacts and chains of the synthetic COVID-19
 outbreak (surveillance/demo.py), written through the tracing services as investigators would.
 
-The builder (order 70, after the surveillance and warning builders) traces the outbreak's last
-TRACED[scale] confirmed cases and asymptomatic infections (by onset, or diagnosis without one):
+The builder (order 70, after the surveillance and warning builders) traces TRACED[scale] confirmed
+cases and asymptomatic infections (by onset, or diagnosis without one), chosen by
+`choose_traced`: half from the outbreak's tail (so that the follow-ups of its last days belong to
+real chains), half from its emergence — each county's first cases with the cases of it and its
+neighbours ill just before (its importations, its first spread between counties):
 
 1. a plan, drawn from a seeded generator per case (`plan_links`, pure): each local case gets a
    confirmed infector with probability P_LINK among the traced cases ill 2–10 days earlier in
@@ -234,8 +237,55 @@ def _anchor(case: CaseReport) -> date:
     return case.onset_date or timezone.localdate(case.diagnosed_at)
 
 
-def traced_cases(ctx: DemoContext, last_day: date) -> list[CaseReport]:
-    """The outbreak's last TRACED[scale] cases of the scale's area, by onset (diagnosis). The
+@dataclass(frozen=True, order=True)
+class Row:
+    """A case as the choice of traced cases reads it: four columns, nothing personal."""
+
+    day: date
+    key: str
+    pk: int
+    county: str
+
+
+def choose_traced(rows: Sequence[Row], cap: int, near: dict[str, list[str]],
+                  per_county: int = 2, infectors: int = 4) -> list[Row]:
+    """At most `cap` of `rows`: half from the tail (the last cases: the follow-ups of the last
+    days), half from the emergence — for each county in the order its first case fell ill, its
+    first `per_county` cases and up to `infectors` cases of it or its neighbours ill 2–10 days
+    before (where its first case came from), so that chains can cross counties; any budget
+    left takes the earliest cases. Pure; the order of `rows` does not matter."""
+    ordered = sorted(rows)
+    tail = ordered[len(ordered) - (cap - cap // 2):] if cap - cap // 2 else []
+    chosen: dict[int, Row] = {r.pk: r for r in tail}
+    budget = cap - len(chosen)
+    head = ordered[: len(ordered) - len(tail)]
+    by_county: dict[str, list[Row]] = defaultdict(list)
+    for r in head:
+        by_county[r.county].append(r)
+    for county in sorted(by_county, key=lambda c: (by_county[c][0].day, c)):
+        firsts = by_county[county][:per_county]
+        start = firsts[0].day
+        around = {county, *near.get(county, [])}
+        sources = [r for r in head if r.county in around and r not in firsts
+                   and 2 <= (start - r.day).days <= 10][-infectors:]
+        wanted = [r for r in (*sources, *firsts) if r.pk not in chosen]
+        if len(wanted) > budget:
+            break
+        chosen.update((r.pk, r) for r in wanted)
+        budget -= len(wanted)
+    for r in head:
+        if budget <= 0:
+            break
+        if r.pk not in chosen:
+            chosen[r.pk] = r
+            budget -= 1
+    return sorted(chosen.values())
+
+
+def traced_cases(ctx: DemoContext, last_day: date,
+                 near: dict[str, list[str]]) -> list[CaseReport]:
+    """The TRACED[scale] cases of `choose_traced` among the scale's confirmed cases and
+    asymptomatic infections of the outbreak's disease, ill (or diagnosed) by `last_day`. The
     choice reads four columns of every case; only the chosen are loaded (and decrypted)."""
     from shouwang.core.scoping import prefix_q
 
@@ -243,16 +293,16 @@ def traced_cases(ctx: DemoContext, last_day: date) -> list[CaseReport]:
         prefix_q("division_code", ctx.scale.division_prefix), disease_id=DISEASE,
         status=CaseStatus.ACTIVE, source_key__isnull=False,
         classification__in=(Classification.CONFIRMED, Classification.ASYMPTOMATIC))
-    days = []
-    for pk, onset, diagnosed, key in candidates.values_list(
-            "pk", "onset_date", "diagnosed_at", "source_key").iterator(chunk_size=5000):
+    rows = []
+    for pk, onset, diagnosed, key, county in candidates.values_list(
+            "pk", "onset_date", "diagnosed_at", "source_key", "division_code").iterator(
+            chunk_size=5000):
         day = onset or timezone.localdate(diagnosed)
         if day <= last_day:
-            days.append((day, key or "", pk))
-    days.sort()
-    chosen = [pk for _day, _key, pk in days[-TRACED.get(ctx.scale.name, TRACED["small"]):]]
-    order = {pk: i for i, pk in enumerate(chosen)}
-    return sorted(CaseReport.objects.filter(pk__in=chosen).select_related("disease"),
+            rows.append(Row(day, key or "", pk, county[:6]))
+    chosen = choose_traced(rows, TRACED.get(ctx.scale.name, TRACED["small"]), near)
+    order = {r.pk: i for i, r in enumerate(chosen)}
+    return sorted(CaseReport.objects.filter(pk__in=list(order)).select_related("disease"),
                   key=lambda c: order[c.pk])
 
 
@@ -551,14 +601,15 @@ def build_demo_tracing(ctx: DemoContext) -> None:
     if "demo-national" not in officers:
         ctx.notes.append("Tracing: no demo officers; nothing traced.")
         return
-    traced = traced_cases(ctx, last_day)
+    counties = {c.code: (c.latitude, c.longitude)
+                for c in demo_counties(list(ctx.divisions("county")))}
+    near = neighbours(counties)
+    traced = traced_cases(ctx, last_day, near)
     if not traced:
         ctx.notes.append("Tracing: no outbreak cases to trace.")
         return
     builder = _Builder(ctx, officers, last_day)
-    counties = {c.code: (c.latitude, c.longitude)
-                for c in demo_counties(list(ctx.divisions("county")))}
-    builder.near = neighbours(counties)
+    builder.near = near
     cases = {c.pk: c for c in traced}
     plan = plan_links(
         [Traced(c.pk, c.source_key or str(c.pk), c.division_code[:6], _anchor(c),
@@ -619,7 +670,8 @@ def summary(traced: list[CaseReport], last_day: date, clusters: dict[str, Any]) 
     by_status = {s: hand_overs.filter(status=s).count() for s in HandOverStatus.values}
     followed = contacts.filter(status__in=(ContactStatus.UNDER_FOLLOW_UP,
                                            ContactStatus.TESTED)).count()
-    return (f"Tracing ({DISEASE}, the last {len(traced)} cases up to {last_day}): "
+    return (f"Tracing ({DISEASE}, {len(traced)} cases of the outbreak's first and last days, "
+            f"up to {last_day}): "
             f"{contacts.count()} contacts "
             f"({contacts.filter(kind=ContactKind.SECONDARY).count()} secondary, "
             f"{followed} still followed), hand-overs {by_status['accepted']} accepted / "

@@ -99,6 +99,7 @@ def flows_page(request: AuthedRequest) -> HttpResponse:
                 "cases": _("例"), "links": _("条"),
                 "inbound": _("输入本辖区"), "outbound": _("自本辖区外溢"),
                 "internal": _("辖区内跨区划"), "countries": _("境外输入来源国家"),
+                "all": _("全部流向"), "zoom": _("本辖区"),
             },
         }
     return render(request, "tracing/flow_page.html", context)

@@ -54,8 +54,7 @@
     return out;
   }
 
-  function frame(el, lons, lats) {
-    var pad = 0.8;
+  function frame(el, lons, lats, pad) {
     var lon0 = Math.min.apply(null, lons) - pad, lon1 = Math.max.apply(null, lons) + pad;
     var lat0 = Math.min.apply(null, lats) - pad, lat1 = Math.max.apply(null, lats) + pad;
     var shape = (el.clientWidth || 900) / 520;
@@ -87,6 +86,7 @@
     var max = 1;
     d.imported.concat(d.spread).forEach(function (f) { max = Math.max(max, f.count); });
     var lons = [], lats = [];
+    var ownLons = [], ownLats = [];
     var data = [base(provinces.features, "#eef0f2", "#9aa3ab", 0.6)];
     if (d.prefix && counties) {
       var mine = counties.features.filter(function (f) {
@@ -96,6 +96,13 @@
       var others = mine.filter(function (f) { return String(f.id).indexOf(d.jurisdiction) !== 0; });
       if (others.length) { data.push(base(others, "#e3e8ed", "#ffffff", 0.8)); }
       if (own.length) { data.push(base(own, "#c6d7e6", "#ffffff", 0.8)); }
+      // The jurisdiction's own extent: what "本辖区" zooms to.
+      own.forEach(function (f) {
+        var g = f.geometry, polys = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
+        polys.forEach(function (poly) {
+          poly[0].forEach(function (p) { ownLons.push(p[0]); ownLats.push(p[1]); });
+        });
+      });
     }
     var arcs = traces(d, "imported", d.imported, where, max, lons, lats)
       .concat(traces(d, "spread", d.spread, where, max, lons, lats));
@@ -118,13 +125,30 @@
                 hoverinfo: "text", showlegend: false });
     var geo = { scope: "world", resolution: 110, visible: false, bgcolor: "#fff",
                 projection: { type: "mercator" } };
-    var box = frame(el, lons, lats);
+    var box = frame(el, lons, lats, 0.8);
     geo.lonaxis = box.lonaxis; geo.lataxis = box.lataxis;
-    W.registerEmptyBaseMap();
-    Plotly.newPlot(el, data, {
+    var layout = {
       margin: { l: 0, r: 0, t: 0, b: 0 }, height: 520, dragmode: false, paper_bgcolor: "#fff",
       geo: geo
-    }, { displayModeBar: false, responsive: true });
+    };
+    if (ownLons.length) {
+      // Long-distance flows make the jurisdiction small: two buttons frame all flows or it.
+      var near = frame(el, ownLons, ownLats, 0.15);
+      layout.updatemenus = [{
+        type: "buttons", direction: "right", x: 0.01, y: 0.99, xanchor: "left", yanchor: "top",
+        showactive: true, active: 0, bgcolor: "#fff", bordercolor: "#9aa3ab",
+        buttons: [
+          { label: d.labels.all, method: "relayout",
+            args: [{ "geo.lonaxis.range": box.lonaxis.range,
+                     "geo.lataxis.range": box.lataxis.range }] },
+          { label: d.labels.zoom, method: "relayout",
+            args: [{ "geo.lonaxis.range": near.lonaxis.range,
+                     "geo.lataxis.range": near.lataxis.range }] }
+        ]
+      }];
+    }
+    W.registerEmptyBaseMap();
+    Plotly.newPlot(el, data, layout, { displayModeBar: false, responsive: true });
     W.done(el);
   }
 
