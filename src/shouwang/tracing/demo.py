@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -259,6 +260,7 @@ def choose_traced(rows: Sequence[Row], cap: int, near: dict[str, list[str]],
     chosen: dict[int, Row] = {r.pk: r for r in tail}
     budget = cap - len(chosen)
     head = ordered[: len(ordered) - len(tail)]
+    head_days = [r.day for r in head]
     by_county: dict[str, list[Row]] = defaultdict(list)
     for r in head:
         by_county[r.county].append(r)
@@ -266,8 +268,9 @@ def choose_traced(rows: Sequence[Row], cap: int, near: dict[str, list[str]],
         firsts = by_county[county][:per_county]
         start = firsts[0].day
         around = {county, *near.get(county, [])}
-        sources = [r for r in head if r.county in around and r not in firsts
-                   and 2 <= (start - r.day).days <= 10][-infectors:]
+        window = head[bisect_left(head_days, start - timedelta(days=10)):
+                      bisect_right(head_days, start - timedelta(days=2))]
+        sources = [r for r in window if r.county in around and r not in firsts][-infectors:]
         wanted = [r for r in (*sources, *firsts) if r.pk not in chosen]
         if len(wanted) > budget:
             break
