@@ -122,6 +122,17 @@ def test_the_page_shows_tables_map_data_and_the_nav_entry(officers: dict[str, An
     assert 'data-testid="flows-imported"' in html
 
 
+def test_the_page_in_english_names_divisions_in_english(officers: dict[str, Any],
+                                                       cases: None) -> None:
+    client = Client()
+    client.force_login(officers["wuchang"])
+    with translation.override("en"):
+        html = client.get("/tracing/flows/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    heading = html.split('data-testid="flows-division">')[1].split("</small>")[0]
+    assert heading.startswith("Wuchang Qu"), heading
+    assert "Furong Qu" in html
+
+
 def test_the_page_for_a_jurisdiction_without_cases(officers: dict[str, Any]) -> None:
     client = Client()
     client.force_login(officers["furong"])

@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.dateparse import parse_date
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
@@ -71,6 +72,9 @@ def flows_page(request: AuthedRequest) -> HttpResponse:
         "errors": errors, "query": query, "levels": list(selectors.LEVEL_LABELS.items()),
         "diseases": [(d.code, disease_label(d)) for d in Disease.objects.filter(active=True)],
         "division": division,
+        "division_name": (division.name_en if division is not None and division.name_en
+                          and (get_language() or "").startswith("en")
+                          else division.name if division is not None else ""),
         "directions": _direction_labels(),
         "can_import": request.user.has_capability("tracing.write"),
     }
