@@ -210,3 +210,64 @@ def test_an_xlsx_file(officers: dict[str, Any], chain: list[CaseReport]) -> None
                           infector_column="传染者编号", infectee_column="病例编号")
     assert (result.rows, result.created, result.no_infector) == (2, 1, 1)
     assert TransmissionLink.objects.filter(infector=a, infectee=b).exists()
+
+
+def _line_list(rows: list[tuple[str, str, str, str, str]]) -> bytes:
+    """A published-style line list: the case's own id, its infector's id, then case columns."""
+    from shouwang.core.validators import resident_id_check_char
+
+    lines = ["id,infector,disease,classification,name,id_number,division_code,onset_date,"
+             "diagnosed_at,reporting_facility,reporting_division_code"]
+    for i, (case_id, infector, county, name, onset) in enumerate(rows):
+        body = f"{county}19850312{i + 300:03d}"
+        lines.append(f"{case_id},{infector},covid19,confirmed,{name},"
+                     f"{body + resident_id_check_char(body)},{county},{onset},{onset} 10:00,"
+                     f"武汉市第一医院,{county}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_a_line_list_links_by_its_own_ids_after_its_cases_were_imported(
+        officers: dict[str, Any]) -> None:
+    from shouwang.surveillance.services.imports import import_run, import_upload
+
+    content = _line_list([
+        ("C1", "", "420106", "张一", "2026-03-01"),
+        ("C2", "C1", "420106", "李二", "2026-03-04"),
+        ("C3", "C2", "420111", "王三", "2026-03-07"),
+        ("C4", "", "420111", "赵四", "2026-03-08"),
+    ])
+    city = officers["wuhan"]
+    args = {"infector_column": "infector", "infectee_column": "id", "id_kind": "line_list"}
+    # The cases must be imported first.
+    with pytest.raises(InvalidInput) as err:
+        links_import(actor=city, content=content, **args)
+    assert "id_kind" in err.value.fields
+    batch = import_run(batch=import_upload(actor=city, file_name="ll.csv", content=content))
+    assert batch.imported_rows == 4
+    result = links_import(actor=city, content=content, **args)
+    assert (result.links, result.created, result.no_infector) == (2, 2, 2)
+    links = TransmissionLink.objects.filter(status=LinkStatus.CONFIRMED).select_related(
+        "infector", "infectee")
+    assert {(lk.infector.name, lk.infectee.name) for lk in links} == {("张一", "李二"),
+                                                                      ("李二", "王三")}
+    assert links_import(actor=city, content=content, **args).created == 0
+    # The city's batch is not 武昌区's: for it, these cases were never imported.
+    with pytest.raises(InvalidInput) as err:
+        links_import(actor=officers["wuchang"], content=content, **args)
+    assert "id_kind" in err.value.fields
+
+
+def test_a_line_list_with_a_repeated_id_is_refused(officers: dict[str, Any]) -> None:
+    from shouwang.surveillance.services.imports import import_run, import_upload
+
+    content = _line_list([("C1", "", "420106", "张一", "2026-03-01"),
+                          ("C1", "C1", "420106", "李二", "2026-03-04"),
+                          ("C3", "C9", "420106", "王三", "2026-03-06"),
+                          ("C4", "C1", "420111", "赵四", "2026-03-06")])
+    import_run(batch=import_upload(actor=officers["wuchang"], file_name="ll.csv",
+                                   content=content))
+    errors = refused(officers["wuchang"], content, infector_column="infector",
+                     infectee_column="id", id_kind="line_list")
+    assert errors[0][:2] == (3, "id") and "第 2 行重复" in errors[0][2]
+    # An id no row has, and a row the case import refused (洪山区 is not 武昌区's): unknown.
+    assert (4, "infector", UNKNOWN) in errors and (5, "id", UNKNOWN) in errors

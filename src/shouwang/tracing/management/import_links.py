@@ -31,8 +31,10 @@ def add_import_links_arguments(sub: Any) -> None:
     parser.add_argument("--infectee-column", required=True,
                         help="The header of the column naming the infected case.")
     parser.add_argument("--id-kind", choices=ID_KINDS, default="report_id",
-                        help="How the columns name cases: case report ids, or the source keys "
-                             "the cases were submitted with.")
+                        help="How the columns name cases: case report ids, the source keys "
+                             "the cases were submitted with, or (line_list) the file's own ids "
+                             "when its cases were imported with surveillance-import: the "
+                             "infectee column is then each row's own id.")
     parser.add_argument("--user", required=True,
                         help="The officer importing (their jurisdiction and rights apply).")
     parser.add_argument("--reason", default="", help="Why, stored on every link confirmed.")

@@ -2,9 +2,11 @@
 of "cases plus contact/infector edges, in the shape of published outbreak line lists".
 
 The cases themselves are imported by the surveillance importer (surveillance/services/imports.py);
-this file's rows name two stored cases each, in two columns the caller names, by case report id
-or by the source key the case was submitted with (`id_kind`). A row with no infector is a case
-of unknown source: nothing to store.
+this file's rows name two stored cases each, in two columns the caller names (`id_kind`): by
+case report id, by the source key the case was submitted with, or — for the very line list whose
+cases were imported (`line_list`) — by the file's own ids: the infectee column is each row's own
+case id, and the row is matched to the report the case import stored from it. A row with no
+infector is a case of unknown source: nothing to store.
 
 All or nothing: every row is checked first — an id that is not a number, a case that does not
 exist or lies outside the actor's jurisdiction (the same "unknown case" error, so nothing
@@ -48,7 +50,10 @@ if TYPE_CHECKING:
     from shouwang.accounts.models import User
 
 WRITE = "tracing.write"
-ID_KINDS = ("report_id", "source_key")
+# How a file names cases: case report ids, the source keys the cases were submitted with, or
+# its own ids when it is the very line list whose cases the surveillance importer stored.
+LINE_LIST = "line_list"
+ID_KINDS = ("report_id", "source_key", LINE_LIST)
 INFECTOR, INFECTEE = "infector", "infectee"
 LOOKUP_CHUNK = 500
 BULK_CHUNK = 5000  # pairs per call of links_confirm_bulk (its limit is 20,000)
@@ -101,6 +106,7 @@ class _Row:
     line: int
     infector: str
     infectee: str
+    cells: list[str]
 
 
 def _column(headers: list[str], wanted: str, field: str) -> int:
@@ -119,8 +125,9 @@ def _column(headers: list[str], wanted: str, field: str) -> int:
 
 
 def _rows(content: bytes, infector_column: str, infectee_column: str
-          ) -> tuple[list[_Row], str, str]:
-    """The data rows (line, infector cell, infectee cell) and the two headers as in the file."""
+          ) -> tuple[list[_Row], list[str], str, str]:
+    """The data rows (line, infector cell, infectee cell, every cell), the headers and the two
+    columns' headers as in the file."""
     file_format = detect_format(content)
     encoding = detect_encoding(content) if file_format == CSV else ""
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,13 +137,14 @@ def _rows(content: bytes, infector_column: str, infectee_column: str
         a = _column(sheet.headers, infector_column, "infector_column")
         b = _column(sheet.headers, infectee_column, "infectee_column")
         try:
-            rows = [_Row(line, _cell(cells, a), _cell(cells, b)) for line, cells in sheet.rows()]
+            rows = [_Row(line, _cell(cells, a), _cell(cells, b), cells)
+                    for line, cells in sheet.rows()]
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InvalidInput({"file": [_("文件无法读取：%(err)s") % {"err": str(exc)[:200]}]}
                                ) from None
     if not rows:
         raise InvalidInput({"file": [_("文件中没有数据行。")]})
-    return rows, sheet.headers[a], sheet.headers[b]
+    return rows, sheet.headers, sheet.headers[a], sheet.headers[b]
 
 
 def _cell(cells: list[str], i: int) -> str:
@@ -178,6 +186,31 @@ def resolve_cases(*, actor: User, ids: set[str], id_kind: str) -> dict[str, int]
     return out
 
 
+def line_list_cases(*, actor: User, content: bytes, headers: list[str],
+                    rows: list[_Row]) -> dict[str, int]:
+    """{the file's own case id (its infectee column): case report id} for a line list whose
+    cases the surveillance importer stored: the same file, in a finished batch of the actor's
+    jurisdiction. Each row's source key is computed again as that import computed it (the
+    batch's division and column mapping), which names the report it stored (a row merged as a
+    repeat names the report it was merged into; a row the import refused names nothing)."""
+    from shouwang.surveillance.models import ImportKind, ImportStatus
+    from shouwang.surveillance.selectors.imports import import_batch_list
+    from shouwang.surveillance.services.import_io import row_values
+    from shouwang.surveillance.services.import_rows import source_key
+
+    batch = (import_batch_list(user=actor)
+             .filter(file_sha256=hashlib.sha256(content).hexdigest(), kind=ImportKind.CASES,
+                     status=ImportStatus.DONE, dry_run=False).order_by("-pk").first())
+    if batch is None:
+        raise InvalidInput({"id_kind": [_(
+            "按病例一览表的病例编号匹配时，须先用“批量导入”导入同一文件中的病例。")]})
+    keys = {r.infectee: source_key(batch.division_code, row_values(headers, r.cells,
+                                                                   batch.mapping))
+            for r in rows if r.infectee}
+    stored = resolve_cases(actor=actor, ids=set(keys.values()), id_kind="source_key")
+    return {written: stored[key] for written, key in keys.items() if key in stored}
+
+
 def links_import(*, actor: User, content: bytes, infector_column: str, infectee_column: str,
                  id_kind: str = "report_id", reason: str = "",
                  progress: Progress | None = None) -> LinkImportResult:
@@ -188,7 +221,8 @@ def links_import(*, actor: User, content: bytes, infector_column: str, infectee_
     if id_kind not in ID_KINDS:
         raise InvalidInput({"id_kind": [_("取值无效，可选：%(opts)s。") % {
             "opts": ", ".join(ID_KINDS)}]})
-    rows, infector_header, infectee_header = _rows(content, infector_column, infectee_column)
+    rows, headers, infector_header, infectee_header = _rows(content, infector_column,
+                                                            infectee_column)
     total = len(rows)
     if progress:
         progress(0, total)
@@ -200,7 +234,18 @@ def links_import(*, actor: User, content: bytes, infector_column: str, infectee_
             for value, header in ((r.infector, infector_header), (r.infectee, infectee_header)):
                 if value and not value.isdigit():
                     errors.append(RowError(r.line, header, _("病例编号应为正整数。")))
-    cases = resolve_cases(actor=actor, ids=ids, id_kind=id_kind)
+    if id_kind == LINE_LIST:
+        first_line: dict[str, int] = {}
+        for r in rows:
+            if r.infectee in first_line:
+                errors.append(RowError(r.line, infectee_header, _(
+                    "病例编号与第 %(n)s 行重复：按病例一览表行匹配时，每行的病例编号须唯一。")
+                    % {"n": first_line[r.infectee]}))
+            elif r.infectee:
+                first_line[r.infectee] = r.line
+        cases = line_list_cases(actor=actor, content=content, headers=headers, rows=rows)
+    else:
+        cases = resolve_cases(actor=actor, ids=ids, id_kind=id_kind)
 
     pairs: dict[tuple[int, int], int] = {}   # (infector, infectee) → first line
     infector_of: dict[int, tuple[int, int]] = {}  # infectee → (infector, line)

@@ -21,7 +21,8 @@ MAX_BYTES = 64 * 1024 * 1024
 
 
 def _id_kinds() -> list[tuple[str, str]]:
-    labels = {"report_id": _("病例报告编号"), "source_key": _("来源键（提交病例时的编号）")}
+    labels = {"report_id": _("病例报告编号"), "source_key": _("来源键（提交病例时的编号）"),
+              "line_list": _("一览表自身的病例编号（病例已用“批量导入”导入同一文件）")}
     return [(k, labels[k]) for k in ID_KINDS]
 
 
