@@ -1,6 +1,7 @@
 // The chain of a case: cases laid out by generation on the server (selectors/chain_layout.py),
-// drawn with Plotly — SVG, or WebGL (scattergl) for large chains when the browser has it
-// (`?gl=1` / `?gl=0` force either). Hovering a case shows who it is (pseudonymised outside the
+// drawn with Plotly in SVG (`?gl=1` asks for WebGL, scattergl: without a GPU — headless
+// Chromium's software WebGL — a 2,000-case chain took 11 s to draw against 1.3 s in SVG, and
+// wheel zoom stalled, so SVG is the default; bench/bench_chain_render.py). Hovering a case shows who it is (pseudonymised outside the
 // jurisdiction) and highlights its infector and infectees; clicking a case of the jurisdiction
 // opens its report, any other case pins the highlight. Drag pans, the wheel zooms, a double
 // click resets the view.
@@ -75,8 +76,7 @@
       return !!(canvas.getContext("webgl") || canvas.getContext("experimental-webgl"));
     } catch (err) { return false; }
   }
-  var force = new URLSearchParams(window.location.search).get("gl");
-  var gl = force === "1" || (force !== "0" && nodes.length > 1500 && webgl());
+  var gl = new URLSearchParams(window.location.search).get("gl") === "1" && webgl();
   var type = gl ? "scattergl" : "scatter";
   el.dataset.renderer = type;
 
