@@ -14,7 +14,7 @@ from shouwang.core.models import AuditEvent
 from shouwang.demo import DemoContext, demo_builders
 from shouwang.epi.chains import link_problems
 from shouwang.surveillance.demo import DISEASE, OUTBREAK_DAYS, OUTBREAK_START
-from shouwang.tracing import demo
+from shouwang.tracing import demo, demo_plan
 from shouwang.tracing.models import (
     Cluster,
     Contact,
@@ -52,10 +52,10 @@ def test_builder_runs_after_surveillance_and_warning() -> None:
     assert builders["tracing.investigations"] > builders["warning.nightly"]
 
 
-def _traced(n: int, seed: int) -> list[demo.Traced]:
+def _traced(n: int, seed: int) -> list[demo_plan.Traced]:
     rng = random.Random(seed)
     start = date(2026, 1, 1)
-    return [demo.Traced(i, f"k{i}", rng.choice(("420106", "420111", "420104")),
+    return [demo_plan.Traced(i, f"k{i}", rng.choice(("420106", "420111", "420104")),
                         start + timedelta(days=i // 3), start + timedelta(days=i // 3 + 2),
                         imported=i % 17 == 0) for i in range(n)]
 
@@ -68,8 +68,8 @@ def test_the_plan_is_a_forest_with_plausible_intervals_and_places() -> None:
     def rng(name: str) -> random.Random:
         return random.Random(name)
 
-    plan = demo.plan_links(cases, near, rng, spreaders=3)
-    again = demo.plan_links(list(reversed(cases)), near, rng, spreaders=3)
+    plan = demo_plan.plan_links(cases, near, rng, spreaders=3)
+    again = demo_plan.plan_links(list(reversed(cases)), near, rng, spreaders=3)
     assert plan.links == again.links  # the order of the input changes nothing
     assert 0.4 < len(plan.links) / len(cases) < 0.95
     for link in plan.links.values():
@@ -85,7 +85,7 @@ def test_the_plan_is_a_forest_with_plausible_intervals_and_places() -> None:
         parent[link.infectee] = link.infector
     assert link_problems(parent) == []
     regular = [p.infector for p in plan.links.values() if not p.spreader]
-    assert max(regular.count(i) for i in set(regular)) <= demo.MAX_OFFSPRING
+    assert max(regular.count(i) for i in set(regular)) <= demo_plan.MAX_OFFSPRING
     spreaders = [i for i in {p.infector for p in plan.links.values() if p.spreader}
                  if len(plan.infectees_of(i)) >= 4]
     assert len(spreaders) >= 2
@@ -94,21 +94,21 @@ def test_the_plan_is_a_forest_with_plausible_intervals_and_places() -> None:
 
 def test_choose_traced_takes_the_tail_and_each_countys_first_cases_with_their_sources() -> None:
     start = date(2026, 1, 1)
-    rows = [demo.Row(start + timedelta(days=i), f"q{i}", i, "420104") for i in range(60)]
+    rows = [demo_plan.Row(start + timedelta(days=i), f"q{i}", i, "420104") for i in range(60)]
     # 江岸区's first case on day 20, after 硚口区's cases of days 10–18; 武昌区's on day 40.
-    rows += [demo.Row(start + timedelta(days=20 + i), f"a{i}", 100 + i, "420102")
+    rows += [demo_plan.Row(start + timedelta(days=20 + i), f"a{i}", 100 + i, "420102")
              for i in range(30)]
-    rows.append(demo.Row(start + timedelta(days=40), "w0", 200, "420106"))
+    rows.append(demo_plan.Row(start + timedelta(days=40), "w0", 200, "420106"))
     near = {"420102": ["420104"], "420104": ["420102"], "420106": ["420102"]}
-    chosen = demo.choose_traced(list(reversed(rows)), 30, near)
-    assert chosen == demo.choose_traced(rows, 30, near) and len(chosen) == 30
+    chosen = demo_plan.choose_traced(list(reversed(rows)), 30, near)
+    assert chosen == demo_plan.choose_traced(rows, 30, near) and len(chosen) == 30
     pks = {r.pk for r in chosen}
     assert {r.pk for r in sorted(rows)[-15:]} <= pks               # the tail
     assert {100, 101, 200} <= pks                                   # each county's first cases
     # …and the cases of the neighbours ill 2–10 days before them.
     assert {r.pk for r in rows if r.county == "420104"
             and 2 <= (rows[60].day - r.day).days <= 10} & pks
-    assert demo.choose_traced(rows, 0, near) == []
+    assert demo_plan.choose_traced(rows, 0, near) == []
 
 
 @pytest.mark.django_db

@@ -3,18 +3,17 @@ outbreak (surveillance/demo.py), written through the tracing services as investi
 
 The builder (order 70, after the surveillance and warning builders) traces TRACED[scale] confirmed
 cases and asymptomatic infections (by onset, or diagnosis without one), chosen by
-`choose_traced`: half from the outbreak's tail (so that the follow-ups of its last days belong to
-real chains), half from its emergence — each county's first cases with the cases of it and its
-neighbours ill just before (its importations, its first spread between counties):
+`demo_plan.choose_traced`: half from the outbreak's tail (so that the follow-ups of its last
+days belong to real chains), half from its emergence — each county's first cases with the cases
+of it and its neighbours ill just before (its importations, its first spread between counties):
 
-1. a plan, drawn from a seeded generator per case (`plan_links`, pure): each local case gets a
-   confirmed infector with probability P_LINK among the traced cases ill 2–10 days earlier in
-   its own county or a neighbouring one (the three nearest centroids; weight NEIGHBOUR_WEIGHT),
-   infected at the infector's household, workplace or a gathering (at most MAX_OFFSPRING
-   infectees each); a few super-spreaders infect
-   4–7 cases each at a gathering; an infectee whose infector was diagnosed at least a day before
-   it was is, with probability P_FOUND, already a close contact under follow-up when found;
-   the rest are of unknown source;
+1. a plan, drawn from a seeded generator per case (`demo_plan.plan_links`, pure): each local
+   case gets a confirmed infector with probability P_LINK among the traced cases ill 2–10 days
+   earlier in its own county or a neighbouring one (the three nearest centroids, weight
+   NEIGHBOUR_WEIGHT), infected at the infector's household, workplace or a gathering (at most
+   MAX_OFFSPRING infectees each); a few super-spreaders infect 4–7 cases each at a gathering;
+   an infectee whose infector was diagnosed at least a day before it was is, with probability
+   P_FOUND, already a close contact under follow-up when found; the rest are of unknown source;
 2. settings (households of every traced case, a few workplaces and gatherings per county);
 3. 2–6 close contacts per case (synthetic people, some living in another county), a few
    secondary ones, and the infectees under follow-up as contacts of their infector;
@@ -36,11 +35,8 @@ so a second run adds nothing. Decision: docs/decisions/1040-flows-import-and-dem
 from __future__ import annotations
 
 import hashlib
-import math
 import random
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -61,6 +57,16 @@ from shouwang.surveillance.demo import (
     demo_counties,
 )
 from shouwang.surveillance.models import CaseReport, CaseStatus, Classification, Disease
+from shouwang.tracing.demo_plan import (
+    Plan,
+    PlannedLink,
+    Row,
+    Traced,
+    choose_traced,
+    draw,
+    neighbours,
+    plan_links,
+)
 from shouwang.tracing.models import (
     Contact,
     ContactKind,
@@ -81,10 +87,6 @@ if TYPE_CHECKING:
     from shouwang.tracing.models import Setting
 
 TRACED = {"small": 150, "province": 300, "national": 500}
-P_LINK = 0.72          # a local traced case with candidates gets a confirmed infector
-NEIGHBOUR_WEIGHT = 0.25  # a candidate in a neighbouring county, against 1 in the own county
-MAX_OFFSPRING = 4      # infectees of one case outside super-spreading events
-P_FOUND = 0.6          # an infectee diagnosed after its infector was already a contact
 SUPER_SPREADERS = {"small": 3, "province": 5, "national": 8}
 CONTACTS = (2, 6)      # close contacts per case
 P_SECONDARY = 0.3      # an index case whose first close contact has secondary contacts
@@ -100,118 +102,6 @@ LINK_REASON = "流调确认：发病前有明确接触史"
 # Demo content, not interface text: what an officer would type (in Chinese, as the data is).
 WORKPLACES = ("{name}某物流公司分拣车间", "{name}某商场", "{name}某机关办公楼")
 GATHERINGS = ("{name}某酒楼婚宴", "{name}某小区棋牌室", "{name}某社区老年活动中心")
-
-
-@dataclass(frozen=True)
-class Traced:
-    """A traced case as the plan sees it (no personal data)."""
-
-    pk: int
-    key: str          # the case's source key: what every draw is keyed by
-    county: str
-    day: date         # onset, or diagnosis day without one
-    diagnosed: date
-    imported: bool
-
-
-@dataclass(frozen=True)
-class PlannedLink:
-    infector: int
-    infectee: int
-    kind: str          # where: household, workplace or gathering
-    place: str         # the setting's county (the infector's)
-    exposed_on: date
-    found_under_follow_up: bool
-    spreader: bool = False
-
-
-@dataclass
-class Plan:
-    links: dict[int, PlannedLink] = field(default_factory=dict)   # by infectee
-
-    def infectees_of(self, infector: int) -> list[PlannedLink]:
-        return [p for p in self.links.values() if p.infector == infector]
-
-
-def _draw(ctx_rng: Callable[[str], random.Random], key: str, what: str) -> random.Random:
-    return ctx_rng(f"tracing:{what}:{key}")
-
-
-def neighbours(counties: dict[str, tuple[float, float]], k: int = 3) -> dict[str, list[str]]:
-    """The k nearest other counties of each county, by centroid (lat, lon)."""
-    out: dict[str, list[str]] = {}
-    for code, (lat, lon) in counties.items():
-        scale = math.cos(math.radians(lat))
-        near = sorted((c for c in counties if c != code),
-                      key=lambda c: ((counties[c][0] - lat) ** 2
-                                     + ((counties[c][1] - lon) * scale) ** 2, c))
-        out[code] = near[:k]
-    return out
-
-
-def plan_links(cases: Sequence[Traced], near: dict[str, list[str]],
-               ctx_rng: Callable[[str], random.Random], spreaders: int) -> Plan:
-    """Who infected whom among `cases` (sorted by day): see the module's docstring. An infector
-    is always ill at least two days before its infectee, so the plan has no cycle."""
-    plan = Plan()
-    ordered = sorted(cases, key=lambda c: (c.day, c.key))
-
-    def candidates(case: Traced) -> tuple[list[Traced], list[Traced]]:
-        earlier = [c for c in ordered if 2 <= (case.day - c.day).days <= 10]
-        same = [c for c in earlier if c.county == case.county[:6]]
-        close = [c for c in earlier if c.county in near.get(case.county[:6], [])]
-        return same, close
-
-    def link(rng: random.Random, case: Traced, infector: Traced, kind: str,
-             spreader: bool = False) -> PlannedLink:
-        gap = (case.day - infector.day).days
-        exposed = case.day - timedelta(days=rng.randint(2, max(2, min(gap, 6))))
-        found = infector.diagnosed < case.diagnosed and rng.random() < P_FOUND
-        return PlannedLink(infector.pk, case.pk, kind, infector.county[:6],
-                           max(exposed, infector.day - timedelta(days=2)), found, spreader)
-
-    offspring: dict[int, int] = defaultdict(int)
-    for case in ordered:
-        if case.imported:
-            continue
-        rng = _draw(ctx_rng, case.key, "link")
-        same, close = candidates(case)
-        if not same and not close:
-            continue
-        if rng.random() >= P_LINK:
-            continue
-        # Every candidate may be the one, a neighbour's less likely; a case that has infected
-        # MAX_OFFSPRING already is left out (super-spreading comes from the events below).
-        pool = [c for c in same + close if offspring[c.pk] < MAX_OFFSPRING]
-        if not pool:
-            continue
-        weights = [1.0 if c in same else NEIGHBOUR_WEIGHT for c in pool]
-        infector = rng.choices(pool, weights=weights)[0]
-        u = rng.random()
-        kind = SettingKind.HOUSEHOLD if u < 0.6 else (
-            SettingKind.WORKPLACE if u < 0.85 else SettingKind.GATHERING)
-        plan.links[case.pk] = link(rng, case, infector, kind)
-        offspring[infector.pk] += 1
-
-    # Super-spreading events: a gathering where one case infected 4–7 others.
-    rng = ctx_rng("tracing:superspreaders")
-    early = ordered[: max(1, len(ordered) * 2 // 3)]
-    chosen: list[Traced] = []
-    for spreader in rng.sample(early, min(spreaders, len(early))):
-        if spreader.pk in {p.infectee for p in plan.links.values() if p.spreader}:
-            continue
-        pool = [c for c in ordered if not c.imported and 2 <= (c.day - spreader.day).days <= 8
-                and (c.county[:6] == spreader.county[:6]
-                     or c.county[:6] in near.get(spreader.county[:6], []))
-                and c.pk not in {s.pk for s in chosen}
-                and not (c.pk in plan.links and plan.links[c.pk].spreader)]
-        if len(pool) < 3:
-            continue
-        chosen.append(spreader)
-        for case in rng.sample(pool, min(len(pool), rng.randint(4, 7))):
-            plan.links[case.pk] = link(_draw(ctx_rng, case.key, "spread"), case, spreader,
-                                       SettingKind.GATHERING, spreader=True)
-    return plan
 
 
 # --- the database side --------------------------------------------------------------------------
@@ -236,53 +126,6 @@ def _local(officers: dict[str, User], code: str) -> User | None:
 
 def _anchor(case: CaseReport) -> date:
     return case.onset_date or timezone.localdate(case.diagnosed_at)
-
-
-@dataclass(frozen=True, order=True)
-class Row:
-    """A case as the choice of traced cases reads it: four columns, nothing personal."""
-
-    day: date
-    key: str
-    pk: int
-    county: str
-
-
-def choose_traced(rows: Sequence[Row], cap: int, near: dict[str, list[str]],
-                  per_county: int = 2, infectors: int = 4) -> list[Row]:
-    """At most `cap` of `rows`: half from the tail (the last cases: the follow-ups of the last
-    days), half from the emergence — for each county in the order its first case fell ill, its
-    first `per_county` cases and up to `infectors` cases of it or its neighbours ill 2–10 days
-    before (where its first case came from), so that chains can cross counties; any budget
-    left takes the earliest cases. Pure; the order of `rows` does not matter."""
-    ordered = sorted(rows)
-    tail = ordered[len(ordered) - (cap - cap // 2):] if cap - cap // 2 else []
-    chosen: dict[int, Row] = {r.pk: r for r in tail}
-    budget = cap - len(chosen)
-    head = ordered[: len(ordered) - len(tail)]
-    head_days = [r.day for r in head]
-    by_county: dict[str, list[Row]] = defaultdict(list)
-    for r in head:
-        by_county[r.county].append(r)
-    for county in sorted(by_county, key=lambda c: (by_county[c][0].day, c)):
-        firsts = by_county[county][:per_county]
-        start = firsts[0].day
-        around = {county, *near.get(county, [])}
-        window = head[bisect_left(head_days, start - timedelta(days=10)):
-                      bisect_right(head_days, start - timedelta(days=2))]
-        sources = [r for r in window if r.county in around and r not in firsts][-infectors:]
-        wanted = [r for r in (*sources, *firsts) if r.pk not in chosen]
-        if len(wanted) > budget:
-            break
-        chosen.update((r.pk, r) for r in wanted)
-        budget -= len(wanted)
-    for r in head:
-        if budget <= 0:
-            break
-        if r.pk not in chosen:
-            chosen[r.pk] = r
-            budget -= 1
-    return sorted(chosen.values())
 
 
 def traced_cases(ctx: DemoContext, last_day: date,
@@ -377,7 +220,7 @@ class _Builder:
         from shouwang.tracing.services.contacts import contact_register
 
         key = case.source_key or str(case.pk)
-        rng = _draw(self.ctx.rng, key, "contacts")
+        rng = draw(self.ctx.rng, key, "contacts")
         actor = _local(self.officers, case.division_code)
         if actor is None:
             return
@@ -468,7 +311,7 @@ class _Builder:
                                             note=HANDOVER_NOTE)
             except InvalidInput:
                 continue
-            rng = _draw(self.ctx.rng, contact.source_key or "", "handover")
+            rng = draw(self.ctx.rng, contact.source_key or "", "handover")
             u = rng.random()
             if not refused:
                 handover_refuse(actor=receiver, hand_over=hand_over, reason=REFUSAL)
@@ -567,7 +410,7 @@ class _Builder:
             status__in=(ContactStatus.UNDER_FOLLOW_UP, ContactStatus.TESTED),
             release_on__gte=first_day).order_by("source_key"))
         for contact in open_:
-            rng = _draw(self.ctx.rng, contact.source_key or "", "visits")
+            rng = draw(self.ctx.rng, contact.source_key or "", "visits")
             actor = _local(self.officers, contact.division_code)
             if actor is None:
                 continue
@@ -643,7 +486,7 @@ def build_demo_tracing(ctx: DemoContext) -> None:
     for case in traced:
         if case.pk in plan.links or case.imported:
             continue
-        if _draw(ctx.rng, case.source_key or "", "propose").random() >= P_PROPOSE:
+        if draw(ctx.rng, case.source_key or "", "propose").random() >= P_PROPOSE:
             continue
         # Ranked before (with or without a candidate that fits): not again.
         if TransmissionLink.objects.filter(infectee=case).exists() or AuditEvent.objects.filter(
@@ -690,8 +533,7 @@ def summary(traced: list[CaseReport], last_day: date, clusters: dict[str, Any]) 
 register_demo_builder(DemoBuilder(
     name="tracing.investigations", order=70, build=build_demo_tracing,
     description="investigations, contacts, hand-overs, follow-ups, transmission links and "
-                "clusters of the outbreak's last cases",
+                "clusters of the outbreak's first and last cases",
 ))
 
-__all__ = ["Plan", "PlannedLink", "Traced", "build_demo_tracing", "neighbours", "plan_links",
-           "traced_cases"]
+__all__ = ["FOLLOW_UP_DAYS", "TRACED", "build_demo_tracing", "summary", "traced_cases"]
