@@ -12,9 +12,9 @@ system's proposals of candidate infectors (decision 1030).
 
 Before anything is written, the confirmed links plus the new ones are checked as one graph
 with shouwang.epi.chains.link_problems: no self-link, no cycle, no infectee ill more than
-`max_onset_lead_days()` before its infector (pre-symptomatic transmission). The rows of every
-case the check reads are locked first, so two investigators closing a cycle from both ends at
-once are serialised and the second is refused.
+`max_onset_lead_days()` before its infector (pre-symptomatic transmission). The case rows at
+the top of the chains involved are locked first (`_lock_roots`), so two investigators closing
+a cycle from both ends at once are serialised and the second is refused.
 
 The infectee must lie in the actor's jurisdiction (its source is its investigation's
 question); the infector may be a case of another division (a chain crossing divisions).
@@ -91,10 +91,22 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield items[start:start + _CHUNK]
 
 
-def _lock_cases(ids: Iterable[int]) -> None:
-    """Lock the case rows (PostgreSQL; SQLite serialises writers anyway)."""
-    for chunk in _chunks(ids):
-        list(CaseReport.objects.select_for_update().filter(pk__in=chunk)
+def _lock_roots(cases: Iterable[int]) -> None:
+    """Lock the case rows at the top of the chains the cases are on (PostgreSQL; SQLite
+    serialises writers anyway), all in one statement in id order, so that two confirmations
+    never wait for each other crosswise. Two new links that close a cycle together always share
+    these roots (each infectee is the root of its own tree until it is linked), so the second
+    waits for the first and then sees its link."""
+    stored = _ancestry(cases, {})
+    roots = set()
+    for case in cases:
+        node, seen = case, set()
+        while node in stored and node not in seen:
+            seen.add(node)
+            node = stored[node]
+        roots.add(node)
+    for chunk in _chunks(roots):
+        list(CaseReport.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
              .values_list("pk", flat=True))
 
 
@@ -128,15 +140,13 @@ def _onset_day(day: date | None) -> float:
 
 def _graph_errors(pairs: Sequence[tuple[CaseReport, CaseReport]]) -> list[str]:
     """Every self-link, early onset and cycle the confirmed links plus `pairs` would have, as
-    messages naming the cases. Locks the rows of the cases it reads."""
+    messages naming the cases. Locks the roots of their chains first."""
     import numpy as np
 
     new_parent = {infectee.pk: infector.pk for infector, infectee in pairs}
     cases = {c.pk: c for pair in pairs for c in pair}
-    _lock_cases(cases)
-    parent = _ancestry(cases, new_parent)
-    # Lock what the walk found and walk again: a link committed meanwhile is then seen.
-    _lock_cases(set(parent) | set(parent.values()))
+    _lock_roots(cases)
+    # Walked after the locks: a link committed meanwhile is seen.
     parent = _ancestry(cases, new_parent)
     nodes = sorted(set(parent) | set(parent.values()) | set(cases))
     index = {pk: i for i, pk in enumerate(nodes)}
