@@ -27,11 +27,13 @@ def _day(n: int) -> date:
 
 
 def post(user: Any, url: str, payload: dict[str, Any]) -> Any:
-    return Client().post(url, data=payload, content_type="application/json", **bearer(user))
+    auth: Any = bearer(user)
+    return Client().post(url, data=payload, content_type="application/json", **auth)
 
 
 def get(user: Any, url: str, **params: Any) -> Any:
-    return Client().get(url, data=params, **bearer(user))
+    auth: Any = bearer(user)
+    return Client().get(url, data=params, **auth)
 
 
 def test_chain_graph_pseudonymises_across_divisions(officers: dict[str, Any]) -> None:

@@ -65,8 +65,8 @@ def test_shared_setting_candidates_ranked_and_stored(officers: dict[str, Any],
     assert result.considered == 3 and not result.fallback
     assert c.pk in dict(result.ruled_out)
     top = result.links[0]
-    assert top.status == LinkStatus.PROPOSED and 0.5 < top.score <= 1
-    assert sum(link.score for link in result.links) == pytest.approx(1.0)
+    assert top.status == LinkStatus.PROPOSED and top.score is not None and 0.5 < top.score <= 1
+    assert sum(link.score or 0.0 for link in result.links) == pytest.approx(1.0)
     codes = [r["code"] for r in top.reasons]
     assert codes[:2] == ["setting", "serial_interval"] and "exposure_day" in codes
     setting_reason = top.reasons[0]
