@@ -386,6 +386,19 @@ def test_detail_shows_the_card_timeliness_history_and_audits_the_read(wuchang: A
 
 
 @pytest.mark.django_db
+def test_detail_links_the_cases_tracing_pages_for_tracing_readers_only(wuchang: Any) -> None:
+    case = submit(wuchang)
+    html = client_for(wuchang).get(detail(case)).content.decode()
+    for testid, url in (("case-investigation-link", f"/tracing/cases/{case.pk}/investigation/"),
+                        ("case-contacts-link", f"/tracing/cases/{case.pk}/contacts/"),
+                        ("case-chain-link", f"/tracing/cases/{case.pk}/chain/"),
+                        ("case-infector-link", f"/tracing/cases/{case.pk}/infector/")):
+        assert f'href="{url}" data-testid="{testid}"' in html
+    lab = officer("420106", role=Role.LABORATORY)  # surveillance.read without tracing.read
+    assert "case-chain-link" not in client_for(lab).get(detail(case)).content.decode()
+
+
+@pytest.mark.django_db
 def test_detail_of_another_county_is_404(wuchang: Any) -> None:
     theirs = submit(officer("420111"), division_code="420111", reporting_division_code="420111")
     client = client_for(wuchang)

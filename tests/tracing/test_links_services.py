@@ -227,3 +227,30 @@ def test_reject_confirmed_needs_reason(officers: dict[str, Any]) -> None:
     # A rejected pair can be confirmed again later.
     again = link_confirm(actor=officers["wuchang"], infector=a, infectee=b)
     assert again.pk == link.pk and again.status == "confirmed"
+
+
+def test_a_confirmed_infector_makes_a_pending_or_unknown_source_known(
+        officers: dict[str, Any]) -> None:
+    from shouwang.tracing.models import Investigation, SourceStatus
+    from shouwang.tracing.services.investigations import (
+        investigation_open,
+        investigation_set_source,
+    )
+
+    wuchang = officers["wuchang"]
+    a, b, c, d = (make_case("420106", onset=_day(i)) for i in (0, 3, 4, 6))
+    pending = investigation_open(actor=wuchang, case=b)[0]
+    unknown = investigation_open(actor=wuchang, case=c)[0]
+    investigation_set_source(actor=wuchang, investigation=unknown, version=unknown.version,
+                             source_status=SourceStatus.UNKNOWN)
+    clustered = investigation_open(actor=wuchang, case=d)[0]
+    investigation_set_source(actor=wuchang, investigation=clustered, version=clustered.version,
+                             source_status=SourceStatus.CLUSTER)
+    link_confirm(actor=wuchang, infector=a, infectee=b)
+    links_confirm_bulk(actor=wuchang, pairs=[(a, c), (c, d)])
+    fresh = {i.case_id: i for i in Investigation.objects.all()}
+    assert fresh[b.pk].source_status == SourceStatus.KNOWN_CONTACT
+    assert fresh[b.pk].version == pending.version + 1
+    assert fresh[c.pk].source_status == SourceStatus.KNOWN_CONTACT
+    assert fresh[d.pk].source_status == SourceStatus.CLUSTER  # already a known source
+    assert AuditEvent.objects.filter(summary__startswith="investigation source known").count() == 2

@@ -118,6 +118,8 @@ def render_detail(request: AuthedRequest, case_id: int, *, action: str = "",
         "labs": list(case_lab_results(user=user, case_id=case.pk)),
         "merged_reports": merged, "candidates": candidates,
         "can_write": user.has_capability(WRITE),
+        # Tracing's pages for this case (investigation, contacts, chain, infector; issue 5).
+        "can_trace": user.has_capability("tracing.read"),
         "is_active": case.status == CaseStatus.ACTIVE,
         "classifications": [c for c in Classification.choices if c[0] != case.classification],
         "outcomes": [c for c in Outcome.choices if c[0]],

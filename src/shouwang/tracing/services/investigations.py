@@ -23,7 +23,7 @@ per-case path (with the contact look-up) only for the few cases whose person mat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -306,6 +306,26 @@ def investigation_set_source(*, actor: User, investigation: Investigation, versi
         return _apply(actor=actor, current=current, summary="investigation source",
                       updates={"source_status": source_status},
                       extra={"note": text} if text else None)
+
+
+def investigations_source_known(*, actor: User | None, case_ids: Iterable[int]) -> int:
+    """A confirmed infector makes the source of these cases known: their investigations still
+    pending or marked unknown become "known contact" (a cluster or an importation already is a
+    known source and stays). Called by the link services inside their transaction. Returns how
+    many investigations changed."""
+    ids = sorted(set(case_ids))
+    changed = 0
+    for start in range(0, len(ids), 500):
+        rows = list(Investigation.objects.select_for_update(of=("self",))
+                    .filter(case_id__in=ids[start:start + 500],
+                            source_status__in=(SourceStatus.PENDING, SourceStatus.UNKNOWN))
+                    .order_by("pk"))
+        for current in rows:
+            _apply(actor=actor, current=current, summary="investigation source known",
+                   updates={"source_status": SourceStatus.KNOWN_CONTACT},
+                   extra={"reason": "confirmed infector"})
+        changed += len(rows)
+    return changed
 
 
 def investigation_complete(*, actor: User, investigation: Investigation, version: int,

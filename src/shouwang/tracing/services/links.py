@@ -39,6 +39,7 @@ from shouwang.core.scoping import in_jurisdiction
 from shouwang.epi.chains import NO_INFECTOR, link_problems
 from shouwang.surveillance.models import CaseReport, CaseStatus
 from shouwang.tracing.models import LinkStatus, Setting, TransmissionLink
+from shouwang.tracing.services.investigations import investigations_source_known
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -281,6 +282,7 @@ def link_confirm(*, actor: User, infector: CaseReport, infectee: CaseReport,
                                    "replaced_by": infector.pk, "reason": reason})
             link, what = _store_confirmed(actor, infector, infectee, setting=setting,
                                           exposure_date=exposure_date, reason=reason)
+            investigations_source_known(actor=actor, case_ids=[infectee.pk])
             audit_log(actor=actor,
                       action=AuditAction.CREATE if what == "created" else AuditAction.UPDATE,
                       obj=link, division_code=infectee.division_code,
@@ -371,6 +373,7 @@ def links_confirm_bulk(*, actor: User, pairs: Sequence[tuple[CaseReport, CaseRep
                 _("其他调查人员同时确认了其中某些病例的传染者，请刷新后重试。")]},
                 code="infector_exists") from None
         if fresh:
+            investigations_source_known(actor=actor, case_ids=[b.pk for _a, b in fresh])
             created = [link for link in by_pair.values() if link.pk is None]
             if created:   # backends that return no ids from bulk_create
                 for chunk in _chunks(wanted):
