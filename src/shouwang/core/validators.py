@@ -466,3 +466,20 @@ class PassportFormField(_NormalizingField):
     """A form field that validates and returns the normalised passport number."""
 
     normalize = staticmethod(normalize_passport)
+
+
+def query_date(raw: str | None, field: str, errors: dict[str, list[str]]) -> date | None:
+    """A YYYY-MM-DD query parameter: None when blank; on a bad value, None and a field error
+    added to `errors` (pages show their filters' errors beside the field)."""
+    from django.utils.dateparse import parse_date
+    from django.utils.translation import gettext
+
+    if not raw:
+        return None
+    try:
+        parsed = parse_date(raw)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        errors.setdefault(field, []).append(gettext("日期格式应为 YYYY-MM-DD。"))
+    return parsed

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.http import QueryDict
-from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from shouwang.core.validators import query_date
 from shouwang.geo.selectors import division_names
 from shouwang.surveillance.models import (
     CaseReport,
@@ -44,18 +43,6 @@ class ListQuery:
     errors: Errors
 
 
-def _day(raw: str, field: str, errors: Errors) -> date | None:
-    if not raw:
-        return None
-    try:
-        parsed = parse_date(raw)
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        errors.setdefault(field, []).append(_("日期格式应为 YYYY-MM-DD。"))
-    return parsed
-
-
 def read_list_query(get: QueryDict) -> ListQuery:
     keys = ("disease", "classification", "status", "division_code", "basis", "since", "until",
             "imported", "verified", "late")
@@ -79,8 +66,8 @@ def read_list_query(get: QueryDict) -> ListQuery:
         else:
             errors["division_code"] = [_("区划代码应为数字。")]
     start, end = BASIS_FIELDS[DateBasis(raw["basis"])]
-    since = _day(raw["since"], "since", errors)
-    until = _day(raw["until"], "until", errors)
+    since = query_date(raw["since"], "since", errors)
+    until = query_date(raw["until"], "until", errors)
     if since and until and until < since:
         errors["until"] = [_("结束日期不能早于开始日期。")]
     if since:

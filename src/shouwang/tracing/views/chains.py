@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -22,12 +22,12 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.errors import InvalidInput
 from shouwang.core.record_actions import field_errors
+from shouwang.core.validators import query_date
 from shouwang.geo.selectors import division_names
 from shouwang.surveillance.models import CaseReport, Disease
 from shouwang.surveillance.views.case_common import disease_label
@@ -40,18 +40,6 @@ READ = "tracing.read"
 WRITE = services.WRITE
 DEFAULT_DAYS = 90
 TABLE_MAX_NODES = 400   # the chain page lists its cases in a table up to this size
-
-
-def _date(raw: str, field: str, errors: dict[str, list[str]]) -> date | None:
-    if not raw:
-        return None
-    try:
-        value = parse_date(raw)
-    except ValueError:
-        value = None
-    if value is None:
-        errors[field] = [_("日期格式应为 YYYY-MM-DD。")]
-    return value
 
 
 def _diseases() -> list[tuple[str, str]]:
@@ -94,11 +82,12 @@ def chain_stats_page(request: AuthedRequest) -> HttpResponse:
         disease = "covid19"
     if disease not in dict(diseases):
         errors["disease"] = [_("未知病种。")]
-    end = _date(get.get("end", ""), "end", errors) or timezone.localdate()
-    start = _date(get.get("start", ""), "start", errors) or end - timedelta(days=DEFAULT_DAYS - 1)
+    end = query_date(get.get("end", ""), "end", errors) or timezone.localdate()
+    start = (query_date(get.get("start", ""), "start", errors)
+             or end - timedelta(days=DEFAULT_DAYS - 1))
     if end < start:
         errors["end"] = [_("结束日期不能早于开始日期。")]
-    until = _date(get.get("offspring_until", ""), "offspring_until", errors)
+    until = query_date(get.get("offspring_until", ""), "offspring_until", errors)
     fit_all = get.get("fit_all") == "1"
     division = (get.get("division") or "").strip()
     stats: ChainStats | None = None
@@ -141,8 +130,8 @@ def chain_export_page(request: AuthedRequest, case_id: int | None = None) -> Htt
     """The download of a chain (or of the period's chains): GraphML or JSON."""
     get = request.GET
     errors: dict[str, list[str]] = {}
-    start = _date(get.get("start", ""), "start", errors)
-    end = _date(get.get("end", ""), "end", errors)
+    start = query_date(get.get("start", ""), "start", errors)
+    end = query_date(get.get("end", ""), "end", errors)
     try:
         if errors:
             raise InvalidInput(errors)
@@ -230,7 +219,7 @@ def _act(request: AuthedRequest, case: CaseReport) -> str:
         except Http404:
             raise InvalidInput({"infector_id": [_("未找到该病例。")]}) from None
         errors: dict[str, list[str]] = {}
-        exposure = _date(post.get("exposure_date", ""), "exposure_date", errors)
+        exposure = query_date(post.get("exposure_date", ""), "exposure_date", errors)
         if errors:
             raise InvalidInput(errors)
         services.link_confirm(actor=request.user, infector=infector, infectee=case,

@@ -8,18 +8,17 @@ Decision: docs/decisions/1040-flows-import-and-demo.md.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
-from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.errors import InvalidInput
+from shouwang.core.validators import query_date
 from shouwang.geo.models import Division
 from shouwang.surveillance.models import Disease
 from shouwang.surveillance.views.case_common import disease_label
@@ -27,18 +26,6 @@ from shouwang.tracing.api.flows import flows_payload
 from shouwang.tracing.selectors import flows as selectors
 
 READ = "tracing.read"
-
-
-def _date(raw: str, field: str, errors: dict[str, list[str]]) -> date | None:
-    if not raw:
-        return None
-    try:
-        value = parse_date(raw)
-    except ValueError:
-        value = None
-    if value is None:
-        errors[field] = [_("日期格式应为 YYYY-MM-DD。")]
-    return value
 
 
 def _direction_labels() -> dict[str, str]:
@@ -54,8 +41,8 @@ def flows_page(request: AuthedRequest) -> HttpResponse:
     if disease and not Disease.objects.filter(code=disease).exists():
         errors["disease"] = [_("未知病种。")]
         disease = None
-    since = _date(get.get("since", ""), "since", errors)
-    until = _date(get.get("until", ""), "until", errors)
+    since = query_date(get.get("since", ""), "since", errors)
+    until = query_date(get.get("until", ""), "until", errors)
     level = get.get("level") or "county"
     if level not in selectors.LEVELS:
         errors["level"] = [_("取值无效，可选：%(opts)s。") % {"opts": ", ".join(selectors.LEVELS)}]
