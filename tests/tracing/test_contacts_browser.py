@@ -77,7 +77,10 @@ def test_register_hand_over_refuse_and_back_with_the_reason(
     _shot(page, "03-handed-over")
     assert_no_problems(page)
 
-    receiver = browser.new_page(viewport={"width": 1280, "height": 860})
+    # Another officer at another desk: a context of its own (cookies), in Chinese like `page`
+    # (without a locale, headless Chromium asks for English).
+    receiver = browser.new_context(locale="zh-CN",
+                                   viewport={"width": 1280, "height": 860}).new_page()
     log_in(receiver, live_server.url, "hongshan")
     badge = receiver.locator("[data-testid=nav-badge-tracing-handovers]")
     assert badge.inner_text().strip() == "1"
