@@ -16,7 +16,9 @@
       Plotly.newPlot(kinds, [{ type: "bar", x: d.kinds, y: d.counts, name: kinds.dataset.labelCount,
                                marker: { color: "#1f7a8c" } }], {
         margin: { l: 36, r: 10, t: 10, b: 40 }, height: 260, bargap: 0.55,
-        yaxis: { rangemode: "tozero", dtick: 1 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff"
+        // Whole-number ticks, about eight of them at most (a tick per cluster crowds at 40).
+        yaxis: { rangemode: "tozero", dtick: Math.max(1, Math.ceil(Math.max.apply(null, d.counts.concat([1])) / 8)) },
+        paper_bgcolor: "#fff", plot_bgcolor: "#fff"
       }, config);
     }
     if (spans) {
