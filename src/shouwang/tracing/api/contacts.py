@@ -21,7 +21,6 @@ from ninja.errors import HttpError
 
 from shouwang.accounts.permissions import AuthedRequest, check_capability
 from shouwang.core.scoping import in_jurisdiction
-from shouwang.geo.selectors import division_names
 from shouwang.surveillance.models import CaseReport
 from shouwang.tracing.models import (
     Contact,
@@ -32,7 +31,6 @@ from shouwang.tracing.models import (
     HandOverStatus,
     QuarantinePlace,
 )
-from shouwang.tracing.pseudonyms import county_code_of
 from shouwang.tracing.selectors import contacts as selectors
 from shouwang.tracing.services import contacts as services
 from shouwang.tracing.services import followups as followup_services
@@ -226,10 +224,6 @@ class CaseContactsOut(Schema):
 # --- output ------------------------------------------------------------------------------------
 
 
-def _names(codes: list[str]) -> dict[str, str]:
-    return division_names(sorted({c for c in codes if c}
-                                 | {county_code_of(c) for c in codes if c}))
-
 
 def _person(p: selectors.ShownPerson) -> dict[str, Any]:
     return {"label": p.label, "full": p.full, "pseudonymised": p.pseudonymised,
@@ -237,7 +231,7 @@ def _person(p: selectors.ShownPerson) -> dict[str, Any]:
 
 
 def contact_rows(user: Any, contacts: list[Contact]) -> list[dict[str, Any]]:
-    names = _names([c.division_code for c in contacts])
+    names = selectors.names_with_counties([c.division_code for c in contacts])
     out = []
     for c in contacts:
         shown = selectors.shown_person(user, c, names)
@@ -272,8 +266,9 @@ def hand_over_rows(user: Any, rows: list[HandOver], *, audited: bool = False
                    ) -> list[dict[str, Any]]:
     """`audited`: the caller audited the read, so the receiver of a pending hand-over sees
     the person in clear (it needs them to act)."""
-    names = _names([h.from_division_code for h in rows] + [h.to_division_code for h in rows]
-                   + [h.contact.division_code for h in rows])
+    names = selectors.names_with_counties(
+        [h.from_division_code for h in rows] + [h.to_division_code for h in rows]
+        + [h.contact.division_code for h in rows])
     out = []
     for h in rows:
         receiving = (audited and h.status == HandOverStatus.PENDING

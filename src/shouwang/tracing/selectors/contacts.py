@@ -19,6 +19,7 @@ from django.utils import timezone
 from shouwang.core.audit import audit_log
 from shouwang.core.models import AuditAction
 from shouwang.core.scoping import get_scoped_or_404, jurisdiction_prefix, prefix_q, scoped
+from shouwang.geo.selectors import division_names
 from shouwang.surveillance.models import CaseReport
 from shouwang.tracing.models import (
     Contact,
@@ -29,6 +30,7 @@ from shouwang.tracing.models import (
     QuarantinePolicy,
     TestOutcome,
 )
+from shouwang.tracing.pseudonyms import county_code_of
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -319,7 +321,7 @@ def shown_person(user: User, contact: Contact, names: dict[str, str],
     """`receiving`: the viewer's county is the receiver of a pending hand-over of the contact
     and needs the person to act (the caller has audited the read)."""
     from shouwang.surveillance.services.exports import mask_id_number, mask_name, mask_phone
-    from shouwang.tracing.pseudonyms import county_code_of, person_label
+    from shouwang.tracing.pseudonyms import person_label
 
     if receiving or can_see_person(user, contact.division_code):
         return ShownPerson(contact.name, True, False, contact.id_number, contact.phone)
@@ -330,3 +332,10 @@ def shown_person(user: User, contact: Contact, names: dict[str, str],
         return ShownPerson(label.text, False, True, "", "")
     return ShownPerson(mask_name(contact.name), False, False, mask_id_number(contact.id_number),
                        mask_phone(contact.phone))
+
+
+def names_with_counties(codes: list[str]) -> dict[str, str]:
+    """Names of the given division codes and of their counties (a pseudonymised person is shown
+    by county), in one lookup."""
+    return division_names(sorted({c for c in codes if c} | {county_code_of(c) for c in codes
+                                                             if c}))

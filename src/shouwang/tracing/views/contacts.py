@@ -28,7 +28,6 @@ from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.errors import InvalidInput
 from shouwang.core.record_actions import field_errors, versioned_action
 from shouwang.core.scoping import in_jurisdiction
-from shouwang.geo.selectors import division_names
 from shouwang.surveillance.models import IdType, Sex
 from shouwang.surveillance.views.case_common import disease_label
 from shouwang.tracing.models import (
@@ -40,7 +39,6 @@ from shouwang.tracing.models import (
     QuarantinePlace,
     TestOutcome,
 )
-from shouwang.tracing.pseudonyms import county_code_of
 from shouwang.tracing.selectors import contacts as selectors
 from shouwang.tracing.services import contacts as services
 from shouwang.tracing.services import followups as followup_services
@@ -55,10 +53,6 @@ FORM_FIELDS = ("kind", "via_contact", "name", "id_type", "id_number", "phone", "
 FILTER_KEYS = ("status", "overdue", "due", "index_case", "kind")
 
 
-def _names(codes: list[str]) -> dict[str, str]:
-    return division_names(sorted({c for c in codes if c} | {county_code_of(c) for c in codes
-                                                             if c}))
-
 
 def _query(raw: dict[str, str], **over: str) -> str:
     merged = {**{k: v for k, v in raw.items() if v}, **over}
@@ -66,7 +60,7 @@ def _query(raw: dict[str, str], **over: str) -> str:
 
 
 def _rows(user: Any, contacts: list[Contact]) -> list[dict[str, Any]]:
-    names = _names([c.division_code for c in contacts])
+    names = selectors.names_with_counties([c.division_code for c in contacts])
     fever = selectors.fever_ids([c.pk for c in contacts])
     overdue = selectors.overdue_ids([c.pk for c in contacts])
     today = timezone.localdate()
@@ -173,7 +167,7 @@ def _chart(contact: Contact, visits: list[Any]) -> dict[str, Any] | None:
 
 
 def _hand_over_rows(user: Any, hand_overs: list[HandOver]) -> list[dict[str, Any]]:
-    names = _names([h.from_division_code for h in hand_overs]
+    names = selectors.names_with_counties([h.from_division_code for h in hand_overs]
                    + [h.to_division_code for h in hand_overs])
     return [{"h": h, "from": names.get(h.from_division_code, h.from_division_code),
              "to": names.get(h.to_division_code, h.to_division_code),
@@ -188,7 +182,7 @@ def render_detail(request: AuthedRequest, contact_id: int, *, action: str = "",
     full = user.has_capability("surveillance.read")
     contact = (selectors.contact_detail(user=user, contact_id=contact_id) if full
                else selectors.contact_get(user=user, contact_id=contact_id))
-    names = _names([contact.division_code, contact.residence_division_code,
+    names = selectors.names_with_counties([contact.division_code, contact.residence_division_code,
                     contact.found_by_division_code])
     visits = list(selectors.contact_follow_ups(user=user, contact_id=contact.pk))
     hand_overs = list(selectors.contact_hand_overs(contact))
@@ -200,7 +194,7 @@ def render_detail(request: AuthedRequest, contact_id: int, *, action: str = "",
         "division_name": names.get(contact.division_code, ""),
         "found_name": names.get(contact.found_by_division_code,
                                 contact.found_by_division_code),
-        "pending_to": _names([pending.to_division_code]).get(
+        "pending_to": selectors.names_with_counties([pending.to_division_code]).get(
             pending.to_division_code, pending.to_division_code) if pending else "",
         "disease": disease_label(contact.index_case.disease),
         "flags": selectors.contact_flags(contact),
@@ -344,7 +338,7 @@ def handover_inbox(request: AuthedRequest) -> HttpResponse:
     sent = list(selectors.handovers_sent(user=user)[:200])
     returned = list(selectors.handovers_returned(user=user)[:200])
     everything = incoming + decided + sent + returned
-    names = _names([h.from_division_code for h in everything]
+    names = selectors.names_with_counties([h.from_division_code for h in everything]
                    + [h.to_division_code for h in everything]
                    + [h.contact.division_code for h in everything])
 
@@ -371,8 +365,9 @@ def render_handover(request: AuthedRequest, hand_over_id: int, *, action: str = 
     if receiving:
         h = selectors.handover_detail(user=user, hand_over_id=hand_over_id)  # audited
     contact = h.contact
-    names = _names([h.from_division_code, h.to_division_code, contact.division_code,
-                    contact.residence_division_code])
+    names = selectors.names_with_counties([h.from_division_code, h.to_division_code,
+                                           contact.division_code,
+                                           contact.residence_division_code])
     return render(request, "tracing/handover_detail.html", {
         "h": h, "contact": contact,
         "from_name": names.get(h.from_division_code, ""),
