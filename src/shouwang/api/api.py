@@ -76,3 +76,5 @@ from shouwang.tracing.api.chains import router as tracing_chains_router  # noqa:
 
 api.add_router("/tracing/chains", tracing_chains_router)
 api.add_router("/tracing/links", tracing_links_router)
+
+# --- risk: each part of the risk app adds its routers below (decisions 1100-1130)

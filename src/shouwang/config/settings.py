@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shouwang.surveillance",
     "shouwang.warning",
     "shouwang.tracing",
+    "shouwang.risk",
     "shouwang.api",
     "shouwang.dashboard",
 ]

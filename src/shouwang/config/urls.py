@@ -13,5 +13,7 @@ urlpatterns = [
     path("surveillance/", include("shouwang.surveillance.urls")),
     path("warning/", include("shouwang.warning.urls")),
     path("tracing/", include("shouwang.tracing.urls")),
+    path("risk/", include("shouwang.risk.urls")),
+    path("public/risk/", include("shouwang.risk.public_urls")),
     path("", include("shouwang.dashboard.urls")),
 ]

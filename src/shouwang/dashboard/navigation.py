@@ -70,5 +70,6 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("tracing-handovers", _("协查移交"), "tracing:handovers", "tracing.read",
              badge=_pending_hand_overs),
     NavEntry("tracing-chains", _("传播链"), "tracing:chains", "tracing.read"),
+    # --- risk (issue 6): each part adds its entries here
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]
