@@ -78,3 +78,10 @@ api.add_router("/tracing/chains", tracing_chains_router)
 api.add_router("/tracing/links", tracing_links_router)
 
 # --- risk: each part of the risk app adds its routers below (decisions 1100-1130)
+
+# --- risk: levels in force, area history, rollup, overrides (officers; decision 1110)
+from shouwang.risk.api.levels import router as risk_levels_router  # noqa: E402
+from shouwang.risk.api.overrides import router as risk_overrides_router  # noqa: E402
+
+api.add_router("/risk", risk_levels_router)
+api.add_router("/risk/overrides", risk_overrides_router)
