@@ -13,10 +13,15 @@ data stored with every level it produced). Two kinds are built in:
       the window (or no cluster is required: ``high_needs_cluster`` false);
     - medium: every other area with a new case in the window.
 
-    With ``step_down_days`` an area does not drop with the window: a high area steps down to
+    With ``step_down_days`` an area does not follow the window down: a high area steps down to
     medium after that many consecutive days without a new case, a medium one to low after
-    its own count (the 2022 plan: high → medium after 7 quiet days, medium → low after 3 more).
-    Without it the level is exactly the window rule's (the 2020 county rule).
+    its own count more (the 2022 plan: high → medium after 7 quiet days, medium → low after 3
+    more), whatever the window still says. It rises at once when the window rule gives a higher
+    level on a day with a new case, or when the rule's verdict itself rose (a cluster entered
+    the window); on a quiet day an unchanged verdict does not undo a step down. With counts at
+    least the window (the sub-county default: 14 and 14) the level is never below the window
+    rule's. Without ``step_down_days`` the level is exactly the window rule's (the 2020 county
+    rule).
 
 A health commission's own rule is either new parameters of a built-in kind (data only) or a
 new kind: a function with the signature of `window_threshold` registered with
@@ -78,10 +83,16 @@ class RiskInputs:
     history: NDArray[np.int64]            # (n, h)  counts of the h days before day 0
     cumulative_before: NDArray[np.int64]  # (n,)    cases before the history
     cluster: NDArray[np.bool_]            # (n, h + d) a cluster occurred (was active) that day
-    previous_level: NDArray[np.int8] | None = None  # (n,) the level on day -1, when stored
+    # (n,) the level on day -1 when stored; -1 for an area never computed (it then starts from
+    # the rule's level of day -1). None: every area unknown.
+    previous_level: NDArray[np.int8] | None = None
     # (n,) quiet days counted at that level on day -1 (a step down restarts the count); only
     # step-down rules read it. Without it the quiet days since the last case are used.
     previous_streak: NDArray[np.int64] | None = None
+    # (n,) for areas with cases before the history: days from the last of them to the
+    # history's first day (≥ 1; 0 = none). Without it 1 is assumed and the quiet days of an
+    # area whose last case precedes the history are a lower bound.
+    last_case_gap: NDArray[np.int64] | None = None
 
     def __post_init__(self) -> None:
         n, d = self.new_cases.shape
@@ -90,7 +101,7 @@ class RiskInputs:
             raise ValueError("history and cumulative_before must have one row per area")
         if self.cluster.shape != (n, h + d):
             raise ValueError(f"cluster must be ({n}, {h + d}), got {self.cluster.shape}")
-        for name in ("previous_level", "previous_streak"):
+        for name in ("previous_level", "previous_streak", "last_case_gap"):
             value = getattr(self, name)
             if value is not None and value.shape != (n,):
                 raise ValueError(f"{name} must have one entry per area")
@@ -183,9 +194,12 @@ def window_threshold(inputs: RiskInputs, params: Mapping[str, Any]) -> RiskResul
     counts = np.concatenate([inputs.history, inputs.new_cases], axis=1).astype(np.int64)
     csum = np.cumsum(counts, axis=1)
     cumulative_all = inputs.cumulative_before[:, None] + csum
-    # Window sums over days t-w+1 … t of the full (history + days) series.
+    # Window sums over days t-w+1 … t of the full (history + days) series, for day -1 (the
+    # rule's verdict the day before, which the step-down compares with; its window lacks a day
+    # when the history is only w-1 long) and the days evaluated.
     padded = np.concatenate([np.zeros((n, 1), np.int64), csum], axis=1)
-    idx = np.arange(h, h + d)
+    first = max(h - 1, 0)
+    idx = np.arange(first, h + d)
     new_in_window = padded[:, idx + 1] - padded[:, np.maximum(idx + 1 - w, 0)]
     cumulative = cumulative_all[:, idx]
     cl = inputs.cluster.astype(np.int64)
@@ -200,68 +214,84 @@ def window_threshold(inputs: RiskInputs, params: Mapping[str, Any]) -> RiskResul
         [cumulative == 0, new_in_window == 0, high, over],
         [Reason.NO_CASE, Reason.QUIET_WINDOW, Reason.OVER_THRESHOLD, Reason.NO_CLUSTER],
         Reason.UNDER_THRESHOLD).astype(np.int8)
-
-    quiet = _quiet_days(counts, cumulative_all)[:, idx]
+    gap = (inputs.last_case_gap if inputs.last_case_gap is not None
+           else np.ones(n, np.int64))
+    quiet = _quiet_days(counts, cumulative_all, gap)[:, idx]
+    # Day -1 (when there is history) is only the rule's verdict the day before.
+    rule_prev = rule_level[:, 0] if h > 0 else np.full(n, LOW, np.int8)
+    s = 1 if h > 0 else 0
+    new_in_window, cumulative, counted = new_in_window[:, s:], cumulative[:, s:], counted[:, s:]
+    cluster_in_window, quiet = cluster_in_window[:, s:], quiet[:, s:]
+    rule_level, rule_reason = rule_level[:, s:], rule_reason[:, s:]
     steps = p["step_down_days"]
     if not steps:
         return RiskResult(rule_level, rule_reason, new_in_window, cumulative, counted,
                           cluster_in_window, quiet, np.maximum(quiet, 0), p)
-    level, reason, streak = _with_step_down(rule_level, rule_reason, counts[:, h:], quiet,
-                                            inputs.previous_level, inputs.previous_streak,
-                                            steps)
+    level, reason, streak = _with_step_down(rule_level, rule_reason, rule_prev, counts[:, h:],
+                                            quiet, inputs.previous_level,
+                                            inputs.previous_streak, steps)
     return RiskResult(level, reason, new_in_window, cumulative, counted, cluster_in_window,
                       quiet, streak, p)
 
 
-def _quiet_days(counts: NDArray[np.int64], cumulative: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Days since the last day with a case (0 on a day with one), -1 before the first case."""
+def _quiet_days(counts: NDArray[np.int64], cumulative: NDArray[np.int64],
+                gap: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Days since the last day with a case (0 on a day with one), -1 before the first case.
+    `gap`: days from the last case before the series to its first day (≥ 1 where known)."""
     n, total = counts.shape
     day = np.broadcast_to(np.arange(total), (n, total))
     last = np.where(counts > 0, day, -1)
     last = np.maximum.accumulate(last, axis=1)
     quiet = day - last
-    # A case before the history started: quiet counts from the history's start at least.
+    # A case before the history started: `gap` days before its first day.
     before = (last < 0) & (cumulative > 0)
-    quiet = np.where(before, day + 1, quiet)
+    quiet = np.where(before, day + np.maximum(gap, 1)[:, None], quiet)
     return np.where((last < 0) & (cumulative == 0), -1, quiet).astype(np.int64)
 
 
 def _with_step_down(rule_level: NDArray[np.int8], rule_reason: NDArray[np.int8],
-                    counts: NDArray[np.int64], quiet: NDArray[np.int64],
-                    previous: NDArray[np.int8] | None, previous_streak: NDArray[np.int64] | None,
-                    steps: Mapping[str, int],
+                    rule_prev: NDArray[np.int8], counts: NDArray[np.int64],
+                    quiet: NDArray[np.int64], previous: NDArray[np.int8] | None,
+                    previous_streak: NDArray[np.int64] | None, steps: Mapping[str, int],
                     ) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.int64]]:
-    """Hysteresis, one day at a time (vectorised over areas): a level rises at once with the
-    rule, and falls one step after `steps[level]` consecutive days without a new case counted
-    from the later of the last case and the last step."""
+    """Hysteresis, one day at a time (vectorised over areas).
+
+    A level rises at once to the rule's on a day with a new case, or when the rule's verdict
+    rose since the day before; it falls one step after `steps[level]` consecutive days without
+    a new case, counted from the later of the last case and the last step, whatever the window
+    still says. Reasons: a step, or a level below the rule's, is STEPPED_DOWN; a level above
+    the rule's without a step is HELD; otherwise the rule's own reason."""
     n, d = rule_level.shape
     need = np.array([0, steps["medium"], steps["high"]], np.int64)
     level = np.empty((n, d), np.int8)
     reason = rule_reason.copy()
-    current = (previous.astype(np.int8) if previous is not None
-               else np.full(n, LOW, np.int8))
+    # An area never computed starts from the rule's verdict of day -1.
+    if previous is None:
+        current = rule_prev.astype(np.int8)
+    else:
+        current = np.where(previous < 0, rule_prev, previous).astype(np.int8)
     # Quiet days counted at the current level (a step resets it), as of day -1.
     if previous_streak is not None:
         streak = previous_streak.astype(np.int64)
     else:
         streak = np.where(quiet[:, 0] > 0, quiet[:, 0] - 1, 0) if d else np.zeros(n, np.int64)
     streaks = np.empty((n, d), np.int64)
+    before = rule_prev.astype(np.int8)
     for t in range(d):
         case_today = counts[:, t] > 0
         streak = np.where(case_today, 0, streak + 1)
         rule = rule_level[:, t]
-        rising = rule >= current
+        rising = (rule > current) & (case_today | (rule > before))
         can_step = (~rising) & (current > LOW) & (streak >= need[current])
-        stepped = np.where(can_step, current - 1, current).astype(np.int8)
-        new = np.where(rising, rule, np.maximum(stepped, rule)).astype(np.int8)
-        held = (~rising) & (new > rule) & ~can_step
-        reason[:, t] = np.where(held, Reason.HELD, reason[:, t])
-        reason[:, t] = np.where(can_step & (new > rule), Reason.STEPPED_DOWN, reason[:, t])
+        new = np.where(rising, rule, np.where(can_step, current - 1, current)).astype(np.int8)
+        reason[:, t] = np.select([can_step | (new < rule), new > rule],
+                                 [Reason.STEPPED_DOWN, Reason.HELD], reason[:, t])
         # A step down starts a fresh streak for the next level.
         streak = np.where(can_step, 0, streak)
         streaks[:, t] = streak
         level[:, t] = new
         current = new
+        before = rule
     return level, reason, streaks
 
 
