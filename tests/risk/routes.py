@@ -12,3 +12,30 @@ from tests.jurisdiction import scoped_route, unscoped_route  # noqa: F401
 unscoped_route("risk-public:province",
                "the public map zoomed into a province: published levels and division names "
                "only, open to anyone without login")
+
+# --- Levels in force, area history, overrides (api/levels.py, api/overrides.py,
+# views/levels.py, views/overrides.py; decision 1110). The area page and the history API take
+# the area's code; the revocation an override made in the area by the province's officer.
+
+
+def _area(division_code: str) -> dict[str, str]:
+    return {"code": division_code}
+
+
+def _override(division_code: str) -> dict[str, int]:
+    from shouwang.accounts.roles import Role
+    from shouwang.risk.services.overrides import override_create
+    from tests.factories import make_user
+
+    province = make_user(Role.PROVINCIAL_OFFICER, division_code[:2] + "0000",
+                         username=f"risk-walker-province-{division_code}")
+    made = override_create(actor=province, disease="covid19", division_code=division_code,
+                           level="high", reason="走查：发现聚集性疫情")
+    return {"override_id": made.pk}
+
+
+scoped_route("risk:area")(_area)
+scoped_route("api:risk_area_history")(_area)
+scoped_route("api:risk_override_revoke", method="post", body={"reason": "走查：核实为误报"},
+             sibling=("provincial_officer", "430000"),  # Role.PROVINCIAL_OFFICER
+             parent=("provincial_officer", "420000"))(_override)

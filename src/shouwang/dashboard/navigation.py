@@ -71,5 +71,6 @@ NAVIGATION: list[NavEntry] = [
              badge=_pending_hand_overs),
     NavEntry("tracing-chains", _("传播链"), "tracing:chains", "tracing.read"),
     # --- risk (issue 6): each part adds its entries here
+    NavEntry("risk-levels", _("风险等级"), "risk:levels", "risk.read"),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]

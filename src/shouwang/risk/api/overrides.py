@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from shouwang.accounts.permissions import AuthedRequest, check_capability
 from shouwang.risk.models import RiskLevel, RiskOverride
@@ -88,7 +88,7 @@ def override_make(request: AuthedRequest, payload: OverrideIn) -> Any:
                            division_code=payload.division_code, level=payload.level,
                            reason=payload.reason, effective_at=payload.effective_at,
                            ends_at=payload.ends_at)
-    return 201, _out(made)
+    return Status(201, _out(made))
 
 
 @router.post("/{int:override_id}/revoke", response=OverrideOut,

@@ -1,0 +1,112 @@
+// The officers' risk map: the counties of the reader's jurisdiction coloured by the level in
+// force (low green, medium orange, high red); a county whose own level is low but that holds a
+// medium- or high-risk township or village gets an orange border. Boundaries from the geo app's
+// static GeoJSON (as geo/map.js), levels from the page's JSON island, labels from data-*
+// attributes (no inline script: the CSP forbids it). A click opens the county's page.
+(function () {
+  "use strict";
+
+  var COLOURS = {low: "#2e9d4f", medium: "#f08c00", high: "#d62728"};
+  var RANK = {low: 0, medium: 1, high: 2};
+
+  function linesTrace(collection) {
+    var lon = [], lat = [];
+    collection.features.forEach(function (f) {
+      var g = f.geometry;
+      var parts = g.type === "LineString" ? [g.coordinates] : g.coordinates;
+      parts.forEach(function (line) {
+        line.forEach(function (p) { lon.push(p[0]); lat.push(p[1]); });
+        lon.push(null); lat.push(null);
+      });
+    });
+    return {type: "scattergeo", mode: "lines", lon: lon, lat: lat, hoverinfo: "skip",
+            line: {width: 1, color: "#555"}, showlegend: false};
+  }
+
+  // As geo/map.js: an empty base map, so that Plotly fetches nothing from its CDN.
+  function registerEmptyBaseMap() {
+    var empty = {type: "GeometryCollection", geometries: []};
+    var assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};
+    assets.topojson = assets.topojson || {};
+    assets.topojson.world_110m = {
+      type: "Topology", arcs: [],
+      objects: {land: empty, ocean: empty, lakes: empty, rivers: empty, coastlines: empty,
+                countries: empty, subunits: empty}
+    };
+  }
+
+  function draw(el, data, collection, lines) {
+    var L = el.dataset;
+    var prefix = L.prefix || "";
+    var features = collection.features.filter(function (f) {
+      return String(f.id).indexOf(prefix) === 0;
+    });
+    var note = el.querySelector(".loading");
+    if (note) { note.remove(); }
+    if (!features.length) {
+      el.textContent = L.empty || "";
+      el.classList.add("empty-state");
+      el.setAttribute("aria-busy", "false");
+      el.dataset.rendered = "1";
+      return;
+    }
+    var labels = {low: L.labelLow, medium: L.labelMedium, high: L.labelHigh};
+    var ids = [], z = [], text = [], lineColour = [], lineWidth = [];
+    features.forEach(function (f) {
+      var code = String(f.id);
+      var level = data.levels[code] || "low";
+      var inner = data.inner[code];
+      var hover = f.properties.name + " " + code + "<br>" + labels[level];
+      var innerRisk = inner && (inner.medium || inner.high);
+      if (innerRisk) {
+        hover += "<br>" + L.labelInner.replace("{m}", inner.medium).replace("{h}", inner.high);
+      }
+      ids.push(code);
+      z.push(RANK[level]);
+      text.push(hover);
+      var outline = innerRisk && level === "low";
+      lineColour.push(outline ? COLOURS[inner.high ? "high" : "medium"] : "#fff");
+      lineWidth.push(outline ? 2.5 : 0.5);
+    });
+    var trace = {
+      type: "choropleth", geojson: {type: "FeatureCollection", features: features},
+      featureidkey: "id", locations: ids, z: z, zmin: 0, zmax: 2, text: text,
+      hoverinfo: "text", showscale: false,
+      colorscale: [[0, COLOURS.low], [0.3333, COLOURS.low], [0.3334, COLOURS.medium],
+                   [0.6666, COLOURS.medium], [0.6667, COLOURS.high], [1, COLOURS.high]],
+      marker: {line: {width: lineWidth, color: lineColour}}
+    };
+    var traces = [trace];
+    if (!prefix && lines) { traces.push(linesTrace(lines)); }
+    registerEmptyBaseMap();
+    window.Plotly.newPlot(el, traces, {
+      margin: {l: 0, r: 0, t: 0, b: 0}, height: 480, dragmode: false, paper_bgcolor: "#fff",
+      geo: {scope: "world", resolution: 110, fitbounds: "locations", visible: false,
+            bgcolor: "#fff", projection: {type: "mercator"}}
+    }, {displayModeBar: false, responsive: true}).then(function () {
+      el.setAttribute("aria-busy", "false");
+      el.dataset.rendered = "1";
+    });
+    el.on("plotly_click", function (ev) {
+      if (!ev.points || !ev.points.length || ev.points[0].location === undefined) { return; }
+      window.location.href = L.urlTemplate.replace("000000", String(ev.points[0].location));
+    });
+  }
+
+  function start() {
+    var el = document.getElementById("risk-map");
+    var island = document.getElementById("risk-map-data");
+    if (!el || !island || !window.Plotly) { return; }
+    var data = JSON.parse(island.textContent);
+    Promise.all([
+      fetch(el.dataset.geojson).then(function (r) { return r.json(); }),
+      el.dataset.lines ? fetch(el.dataset.lines).then(function (r) { return r.json(); }) : null
+    ]).then(function (res) { draw(el, data, res[0], res[1]); });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
