@@ -190,3 +190,13 @@ def cluster_chart_data(clusters: list[Cluster]) -> dict[str, Any]:
                    "start": c.first_onset.isoformat(), "end": c.last_onset.isoformat(),
                    "cases": c.case_count, "status": c.status} for c in clusters],
     }
+
+
+def cluster_spans(disease: str, since: date, until: date) -> list[tuple[str, date, date]]:
+    """*Unscoped*, for the area risk levels: (division_code, first_onset, last_onset) of every
+    cluster of `disease` whose span of onsets meets the days `since` … `until` (a cluster
+    "occurred" on each day from its first case's onset to its last case's)."""
+    return list(Cluster.objects.filter(disease_id=disease, first_onset__lte=until,
+                                       last_onset__gte=since)
+                .order_by("division_code", "first_onset")
+                .values_list("division_code", "first_onset", "last_onset"))

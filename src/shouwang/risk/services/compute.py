@@ -1,0 +1,327 @@
+"""The daily computation of area risk levels (分区分级). Decision 1100.
+
+    levels_compute(*, disease, day, actor=None) -> ComputeResult
+    levels_compute_range(*, disease, start, end, publish=False, notify=False, progress=None,
+                         actor=None) -> ComputeResult
+
+For each day, every rule set in force (selectors.levels.rule_sets_in_force; a province's own
+wins inside it, a version effective later applies only from its date) judges its areas:
+every county every day, and every township and village while it is not trivially low (a case
+within the rule's horizon — its window plus its step-down counts —, or not low the day before,
+or an override). An area without a row is low.
+
+`AreaRisk.day` is the day the level is in force; its inputs count the cases diagnosed up to and
+including the day before. The inputs are read with one aggregate query per source for the whole
+range (compute_inputs.py) and evaluated with shouwang.epi.risk_rules in one call per rule set
+over all its areas and days. The level and the quiet-day streak continue from the stored day
+before the range (its `computed_level` — the rule's, not an override's — and inputs["streak"]);
+when that day was never computed every area starts from the rule's own verdict.
+
+Overrides (RiskOverride) active at the start of a day (Asia/Shanghai) are applied: `level` is the
+override's, `override` points to it, `computed_level` stays the rule's.
+
+Published days are never touched: they are skipped and reported. An unpublished day computed
+again has its rows replaced, in the same transaction as everything else of the call, so that a
+failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from numpy.typing import NDArray
+
+from shouwang.core.audit import audit_log
+from shouwang.core.errors import InvalidInput
+from shouwang.core.models import AuditAction
+from shouwang.epi import risk_rules
+from shouwang.epi.risk_rules import LOW, RiskInputs
+from shouwang.risk.models import RANK, AreaRisk, Publication, RiskLevel, RiskOverride, RuleSet
+from shouwang.risk.selectors.levels import rule_set_for_area, rule_sets_in_force
+from shouwang.risk.services import compute_inputs as ci
+from shouwang.risk.services import compute_write as cw
+from shouwang.surveillance.models import Disease
+
+if TYPE_CHECKING:
+    from shouwang.accounts.models import User
+
+Progress = Callable[[int, int, str], None]
+MAX_DAYS = 1096  # three years in one call
+
+
+@dataclass
+class ComputeResult:
+    disease: str
+    computed: list[date] = field(default_factory=list)
+    skipped_published: list[date] = field(default_factory=list)
+    without_rules: list[date] = field(default_factory=list)
+    rows: int = 0
+    published: list[date] = field(default_factory=list)
+    # Areas per level in force on the last computed day.
+    last_day_levels: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"disease": self.disease, "computed": len(self.computed),
+                "first": self.computed[0].isoformat() if self.computed else None,
+                "last": self.computed[-1].isoformat() if self.computed else None,
+                "skipped_published": [d.isoformat() for d in self.skipped_published],
+                "without_rules": len(self.without_rules), "rows": self.rows,
+                "published": len(self.published), "last_day_levels": self.last_day_levels}
+
+
+def day_start(day: date) -> datetime:
+    """The moment `day` begins in the deployment's zone (Asia/Shanghai)."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def check_disease(disease: str) -> None:
+    if not disease or not Disease.objects.filter(code=disease).exists():
+        raise InvalidInput({"disease": [_("未知病种。")]})
+    if not RuleSet.objects.filter(disease_id=disease).exists():
+        raise InvalidInput({"disease": [_("该病种没有风险等级规则。")]})
+
+
+def levels_compute(*, disease: str, day: date, actor: User | None = None) -> ComputeResult:
+    """Compute (not publish) the levels of one day."""
+    return levels_compute_range(disease=disease, start=day, end=day, actor=actor)
+
+
+def levels_compute_range(*, disease: str, start: date, end: date, publish: bool = False,
+                         notify: bool = False, progress: Progress | None = None,
+                         actor: User | None = None) -> ComputeResult:
+    """Compute the levels of every day from `start` to `end`; with `publish`, publish each
+    computed day (services.publish.levels_publish; `notify` tells the officers of the areas
+    that went up or down — off for a history, whose changes are past)."""
+    check_disease(disease)
+    if end < start:
+        raise InvalidInput({"end": [_("结束日期不能早于开始日期。")]})
+    if (end - start).days + 1 > MAX_DAYS:
+        raise InvalidInput({"end": [_("一次最多计算 %(n)s 天。") % {"n": MAX_DAYS}]})
+    result = ComputeResult(disease=disease)
+    total = (end - start).days + 1
+    report = progress or (lambda done, total, stage: None)
+    published = set(Publication.objects.filter(disease_id=disease, day__gte=start,
+                                               day__lte=end).values_list("day", flat=True))
+    result.skipped_published = sorted(published)
+    computed_at = timezone.now()
+    with transaction.atomic():
+        done = 0
+        for a, b in _segments(disease, start, end, published):
+            rule_sets = rule_sets_in_force(disease, a)
+            days = [a + timedelta(days=i) for i in range((b - a).days + 1)]
+            if not rule_sets:
+                result.without_rules.extend(days)
+            else:
+                result.rows += _compute_segment(disease, a, b, rule_sets, computed_at,
+                                                _offset(report, done, total))
+                result.computed.extend(days)
+            done += len(days)
+            report(done, total, "computed")
+        report(total, total, "computed")
+        if result.computed:
+            last = result.computed[-1]
+            counts = dict.fromkeys(RiskLevel.values, 0)
+            for level in (AreaRisk.objects.filter(disease_id=disease, day=last)
+                          .values_list("level", flat=True).iterator(10000)):
+                counts[level] += 1
+            result.last_day_levels = counts
+            audit_log(actor=actor, action=AuditAction.CREATE, object_type="risk.arearisk",
+                      object_id=f"{disease}:{result.computed[0]}..{last}",
+                      summary=f"risk levels computed for {len(result.computed)} days",
+                      changes={"rows": result.rows, "days": len(result.computed),
+                               "skipped_published": [d.isoformat()
+                                                     for d in result.skipped_published]})
+        if publish:
+            from shouwang.risk.services.publish import levels_publish
+
+            for i, day in enumerate(result.computed):
+                levels_publish(disease=disease, day=day, actor=actor, notify=notify)
+                result.published.append(day)
+                report(i + 1, len(result.computed), "published")
+    return result
+
+
+def _offset(report: Progress, base: int, total: int) -> Callable[[int, str], None]:
+    def step(done: int, stage: str) -> None:
+        report(base + done, total, stage)
+    return step
+
+
+def _segments(disease: str, start: date, end: date,
+              published: set[date]) -> list[tuple[date, date]]:
+    """Runs of consecutive unpublished days, cut where a rule set of the disease takes effect."""
+    cuts = set(RuleSet.objects.filter(disease_id=disease, effective_from__gt=start,
+                                      effective_from__lte=end)
+               .values_list("effective_from", flat=True))
+    out: list[tuple[date, date]] = []
+    day = start
+    while day <= end:
+        if day in published:
+            day += timedelta(days=1)
+            continue
+        run_start = day
+        while (day + timedelta(days=1) <= end and day + timedelta(days=1) not in published
+               and day + timedelta(days=1) not in cuts):
+            day += timedelta(days=1)
+        out.append((run_start, day))
+        day += timedelta(days=1)
+    return out
+
+
+@dataclass(frozen=True)
+class _Previous:
+    """What was stored the day before a segment."""
+
+    computed: bool
+    rows: dict[str, tuple[str, str, date, int]]  # code -> (level, computed_level, since, streak)
+
+
+def _previous(disease: str, day: date) -> _Previous:
+    stored: dict[str, tuple[str, str, date, int]] = {}
+    for code, level, computed, since, inputs in (
+            AreaRisk.objects.filter(disease_id=disease, day=day)
+            .values_list("division_code", "level", "computed_level", "since", "inputs")
+            .iterator(10000)):
+        streak = int(inputs.get("streak", 0)) if isinstance(inputs, dict) else 0
+        stored[code] = (level, computed, since, streak)
+    return _Previous(bool(stored), stored)
+
+
+def _overrides(disease: str, a: date, b: date) -> list[RiskOverride]:
+    """Overrides that may be active at the start of some day from a to b, oldest first (a later
+    one wins for its area)."""
+    first, last = day_start(a), day_start(b)
+    return list(RiskOverride.objects.filter(disease_id=disease, effective_at__lte=last)
+                .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=first))
+                .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=first))
+                .order_by("effective_at", "id"))
+
+
+def _compute_segment(disease: str, a: date, b: date, rule_sets: list[RuleSet],
+                     computed_at: datetime, progress: Callable[[int, str], None]) -> int:
+    d = (b - a).days + 1
+    horizon = max(risk_rules.history_days(rs.kind, _rule_params(rs)) for rs in rule_sets)
+    hist_start = a - timedelta(days=1 + horizon)
+    span = horizon + d               # data days hist_start … b-1
+    classes = sorted({c for rs in rule_sets for c in rs.params.get("classifications", [])})
+    sources = ci.gather(disease, hist_start, b - timedelta(days=1), classes)
+    previous = _previous(disease, a - timedelta(days=1))
+    overrides = _overrides(disease, a, b)
+    override_codes = {o.division_code for o in overrides}
+    also = set(override_codes) | {c for c, row in previous.rows.items()
+                                  if len(c) > 6 and row[0] != RiskLevel.LOW}
+    groups: dict[int, tuple[RuleSet, list[str]]] = {}
+    for codes in (ci.county_codes(sources), ci.subcounty_codes(sources, also)):
+        for code in codes:
+            rs = rule_set_for_area(rule_sets, code, ci.LEVEL_OF_WIDTH[len(code)])
+            if rs is not None:
+                groups.setdefault(rs.pk, (rs, []))[1].append(code)
+    AreaRisk.objects.filter(disease_id=disease, day__gte=a, day__lte=b,
+                            publication__isnull=True).delete()
+    written = 0
+    for rs, codes in groups.values():
+        for subcounty in (False, True):
+            part = [c for c in codes if (len(c) > 6) == subcounty]
+            if not part:
+                continue
+            block = _evaluate(rs, part, a, d, horizon, hist_start, span, sources, previous,
+                              overrides, subcounty)
+            written += cw.insert(cw.rows(disease, block, computed_at))
+            progress(0, f"{rs.code} v{rs.version}")
+    return written
+
+
+def _rule_params(rs: RuleSet) -> dict[str, Any]:
+    return {k: v for k, v in rs.params.items() if k != "classifications"}
+
+
+def _evaluate(rs: RuleSet, codes: list[str], a: date, d: int, horizon: int, hist_start: date,
+              span: int, sources: ci.Sources, previous: _Previous,
+              overrides: list[RiskOverride], subcounty: bool) -> cw.Block:
+    params = _rule_params(rs)
+    s = ci.series(sources, codes, rs.params.get("classifications", []), hist_start, span,
+                  subcounty=subcounty)
+    h = risk_rules.history_days(rs.kind, params)
+    cut = horizon - h   # this rule's history starts `cut` days into the gathered series
+    n = len(codes)
+    before = s.before + s.counts[:, :cut].sum(axis=1)
+    gap = s.gap.copy()
+    if cut:
+        seen = s.counts[:, :cut] > 0
+        last = cut - 1 - np.argmax(seen[:, ::-1], axis=1)
+        gap = np.where(seen.any(axis=1), cut - last, np.where(gap > 0, gap + cut, 0))
+    prev_level = np.full(n, -1, np.int8)
+    prev_force = np.full(n, -1, np.int8)
+    prev_streak = np.zeros(n, np.int64)
+    prev_since = np.full(n, a.toordinal(), np.int64)
+    if previous.computed:
+        prev_level[:] = LOW
+        prev_force[:] = LOW
+        for i, code in enumerate(codes):
+            row = previous.rows.get(code)
+            if row is not None:
+                prev_force[i] = RANK[RiskLevel(row[0])]
+                prev_level[i] = RANK[RiskLevel(row[1])]
+                prev_since[i] = row[2].toordinal()
+                prev_streak[i] = row[3]
+    inputs = RiskInputs(new_cases=s.counts[:, horizon:], history=s.counts[:, cut:horizon],
+                        cumulative_before=before, cluster=s.cluster[:, cut:],
+                        previous_level=prev_level if previous.computed else None,
+                        previous_streak=prev_streak if previous.computed else None,
+                        last_case_gap=gap)
+    result = risk_rules.evaluate(rs.kind, params, inputs)
+    level, override = _apply_overrides(result.level, codes, a, overrides)
+    steps = params.get("step_down_days") or {}
+    keep_days = int(params.get("window_days", 14)) + sum(int(v) for v in steps.values())
+    force_before = np.concatenate([prev_force[:, None], level[:, :-1]], axis=1)
+    if subcounty:
+        recent = (result.quiet_days >= 0) & (result.quiet_days < keep_days)
+        stored = (level > LOW) | (force_before > LOW) | recent | (override > 0)
+    else:
+        stored = np.ones(level.shape, bool)
+    since = np.empty(level.shape, np.int64)
+    run = prev_since
+    for t in range(d):
+        same = level[:, t] == force_before[:, t]
+        run = np.where(same, run, a.toordinal() + t)
+        since[:, t] = run
+    return cw.Block(rule_set_id=rs.pk, params=params, codes=codes,
+                    division_levels=[ci.LEVEL_OF_WIDTH[len(c)] for c in codes], first_day=a,
+                    result=result, level=level, override=override, stored=stored,
+                    previous=force_before.astype(np.int8), since=since)
+
+
+def _apply_overrides(computed: NDArray[np.int8], codes: list[str], a: date,
+                     overrides: list[RiskOverride]) -> tuple[NDArray[np.int8], NDArray[np.int64]]:
+    level = computed.copy()
+    ids = np.zeros(level.shape, np.int64)
+    if not overrides:
+        return level, ids
+    index = {c: i for i, c in enumerate(codes)}
+    d = level.shape[1]
+    starts = [day_start(a + timedelta(days=t)) for t in range(d)]
+    for o in overrides:  # oldest first: a later one overwrites
+        i = index.get(o.division_code)
+        if i is None:
+            continue
+        rank = RANK[RiskLevel(o.level)]
+        for t, moment in enumerate(starts):
+            if o.effective_at > moment:
+                continue
+            if o.ends_at is not None and o.ends_at <= moment:
+                continue
+            if o.revoked_at is not None and o.revoked_at <= moment:
+                continue
+            level[i, t] = rank
+            ids[i, t] = o.pk
+    return level, ids
