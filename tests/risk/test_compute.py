@@ -245,10 +245,10 @@ def test_an_active_override_is_applied(officers: dict[str, Any]) -> None:
 
 def test_held_high_needs_a_cluster(officers: dict[str, Any]) -> None:
     """More than 50 and a cluster within 14 days: high; without the cluster: medium."""
+    from shouwang.surveillance.models import Disease
     from shouwang.tracing.services import investigations as inv_svc
     from shouwang.tracing.services.clusters import clusters_detect
     from shouwang.tracing.services.settings_registry import setting_register
-    from shouwang.surveillance.models import Disease
 
     officer = officers["hubei"]
     for _ in range(49):
