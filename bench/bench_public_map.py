@@ -128,7 +128,11 @@ def _measure(base: str, url: str) -> dict[str, Any]:
             page = context.new_page()
             page.set_default_timeout(60_000)
             seen: list[Any] = []
-            page.on("requestfinished", lambda request: seen.append(request))
+
+            def finished(request: Any, into: list[Any] = seen) -> None:
+                into.append(request)
+
+            page.on("requestfinished", finished)
             page.goto(base + url)
             page.wait_for_selector("#risk-map[data-rendered='1']")
             renders.append(float(page.evaluate("window.__riskMapRenderedAt")))

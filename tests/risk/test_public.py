@@ -75,8 +75,9 @@ def test_the_map_page_shows_the_day_counts_lists_and_island(published: None) -> 
     high = html[html.index('data-testid="list-high"'):html.index('data-testid="list-medium"')]
     assert "武昌区" in high and "珞南街道" in high and 'data-code="420111"' not in high
     assert "自 2026-02-09 起" in high           # since-when of 武昌区
-    island = json.loads(re.search(r'id="risk-map-data" type="application/json">(.*?)</script>',
-                                  html).group(1))
+    found = re.search(r'id="risk-map-data" type="application/json">(.*?)</script>', html)
+    assert found is not None
+    island = json.loads(found.group(1))
     assert island["l"] == {"420106": "h", "420111": "m"}
     assert island["x"] == ["420111"]            # 珞南街道 (high) lies in 洪山区
     assert "420106" in island["s"]["2026-02-09"].split(",")
@@ -226,3 +227,9 @@ def test_no_public_response_holds_personal_data(published: None) -> None:
         assert not ID_NUMBER.search(body), ID_NUMBER.search(body)
         assert not PHONE.search(body), PHONE.search(body)
         assert not any(n in body for n in names)
+
+
+@pytest.mark.django_db
+def test_the_login_page_links_the_public_map() -> None:
+    html = Client().get(reverse("accounts:login")).content.decode()
+    assert f'href="{reverse("risk-public:map")}"' in html

@@ -109,7 +109,7 @@ def _ring_path(coords: NDArray[np.float64], unit: float, closed: bool) -> str:
         keep = np.ones(len(q), dtype=bool)
         keep[1:] = (np.diff(q, axis=0) != 0).any(axis=1)
         q = q[keep]
-    if closed and len(q) < 3 or len(q) < 2:
+    if (closed and len(q) < 3) or len(q) < 2:
         return ""
     deltas = np.diff(q, axis=0).ravel().tolist()
     return f"M{_numbers(q[0].tolist())}l{_numbers(deltas)}" + ("z" if closed else "")
