@@ -39,3 +39,30 @@ scoped_route("api:risk_area_history")(_area)
 scoped_route("api:risk_override_revoke", method="post", body={"reason": "走查：核实为误报"},
              sibling=("provincial_officer", "430000"),  # Role.PROVINCIAL_OFFICER
              parent=("provincial_officer", "420000"))(_override)
+
+# --- Rule sets and travel policies (api/rulesets.py, views/rulesets.py; decision 1120) --------
+# A rule set of 武昌区's own (scope 420106), made by 湖北省: the sibling county's officer gets
+# 404, the city's 200. Travel policies and the travel check take no path parameter.
+
+
+def _rule_set(division_code: str) -> dict[str, int]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shouwang.accounts.roles import Role
+    from shouwang.risk.services.rulesets import ruleset_create
+    from tests.factories import make_user
+
+    province = make_user(Role.PROVINCIAL_OFFICER, division_code[:2] + "0000",
+                         username=f"risk-walker-rules-{division_code}")
+    made = ruleset_create(actor=province, data={
+        "code": f"walker-{division_code}", "name": "走查规则", "kind": "window_threshold",
+        "disease": "covid19", "levels": ["township", "village"], "scope": division_code,
+        "effective_from": (timezone.localdate() + timedelta(days=1)).isoformat(),
+        "params": {"window_days": 14, "high_threshold": 10, "classifications": ["confirmed"]}})
+    return {"ruleset_id": made.pk}
+
+
+scoped_route("risk:ruleset-detail")(_rule_set)
+scoped_route("api:risk_ruleset_detail")(_rule_set)

@@ -85,3 +85,12 @@ from shouwang.risk.api.overrides import router as risk_overrides_router  # noqa:
 
 api.add_router("/risk", risk_levels_router)
 api.add_router("/risk/overrides", risk_overrides_router)
+
+# --- risk: rule sets, travel policies and what applies to a trip (decision 1120)
+from shouwang.risk.api.rulesets import router as risk_rulesets_router  # noqa: E402
+from shouwang.risk.api.travel import policies_router as risk_travel_policies_router  # noqa: E402
+from shouwang.risk.api.travel import router as risk_travel_router  # noqa: E402
+
+api.add_router("/risk/rulesets", risk_rulesets_router)
+api.add_router("/risk/travel-policies", risk_travel_policies_router)
+api.add_router("/risk/travel", risk_travel_router)

@@ -72,5 +72,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("tracing-chains", _("传播链"), "tracing:chains", "tracing.read"),
     # --- risk (issue 6): each part adds its entries here
     NavEntry("risk-levels", _("风险等级"), "risk:levels", "risk.read"),
+    NavEntry("risk-rules", _("风险等级规则"), "risk:rulesets", "risk.read"),
+    NavEntry("risk-travel", _("出行管控政策"), "risk:travel", "risk.read"),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]

@@ -17,3 +17,11 @@ urlpatterns += [
     path("levels.csv", public_downloads.levels_csv, name="levels-csv"),
     re_path(r"^(?P<province>[0-9]{2})/$", public.risk_map, name="province"),
 ]
+
+# --- the travel check: what applies from X to Y (views/travel.py; decision 1120) ---
+from shouwang.risk.views import travel as travel_views  # noqa: E402
+
+urlpatterns += [
+    path("travel/", travel_views.public_travel, name="travel"),
+    path("travel.json", travel_views.public_travel_json, name="travel-json"),
+]

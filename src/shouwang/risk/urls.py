@@ -17,3 +17,17 @@ urlpatterns += [
     path("changes/", level_views.changes, name="changes"),
     path("areas/<str:code>/", level_views.area_page, name="area"),
 ]
+
+# --- Rule sets and travel policies (views/rulesets.py, views/travel.py; decision 1120)
+from django.urls import path  # noqa: E402
+
+from shouwang.risk.views import rulesets as ruleset_views  # noqa: E402
+from shouwang.risk.views import travel as travel_views  # noqa: E402
+
+urlpatterns += [
+    path("rules/", ruleset_views.ruleset_list, name="rulesets"),
+    path("rules/new/", ruleset_views.ruleset_new, name="ruleset-new"),
+    path("rules/<int:ruleset_id>/", ruleset_views.ruleset_detail, name="ruleset-detail"),
+    path("travel/", travel_views.travel_page, name="travel"),
+    path("travel/new/", travel_views.travel_new, name="travel-new"),
+]

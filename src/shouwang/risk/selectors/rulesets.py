@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from shouwang.core.scoping import jurisdiction_prefix, prefix_q
 from shouwang.geo.models import Division, Level
-from shouwang.risk.selectors.levels import rule_set_for_area, rule_sets_in_force
 from shouwang.risk.models import RuleSet
+from shouwang.risk.selectors.levels import rule_set_for_area, rule_sets_in_force
 from shouwang.surveillance.models import Classification
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ from shouwang.geo.selectors import address_normalize
 from shouwang.risk.models import AreaRisk, QuarantineKind, RiskLevel, TravelPolicy, TravelRule
 from shouwang.risk.reasons import area_reason
 from shouwang.risk.selectors.levels import DEFAULT_DISEASE, LevelInForce, level_of_place
-from shouwang.risk.selectors.rulesets import scope_q, scope_names
+from shouwang.risk.selectors.rulesets import scope_names, scope_q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser

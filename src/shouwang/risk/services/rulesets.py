@@ -230,7 +230,7 @@ def load_rule_kinds(paths: Iterable[str]) -> list[str]:
             continue
         try:
             importlib.import_module(path.strip())
-        except Exception as exc:  # noqa: BLE001 - any failure must be reported, not crash boot
+        except Exception as exc:
             problems.append(f"SHOUWANG_RISK_RULE_KINDS: cannot import {path!r} "
                             f"({type(exc).__name__}: {exc})")
     return problems

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 LEVELS = tuple(RiskLevel.values)
 CELLS = tuple((o, d) for o in LEVELS for d in LEVELS)
+DEFAULT_DISEASE = "covid19"
 MEASURES = ("certificate_check", "test_within_hours", "test_on_arrival", "quarantine_kind",
             "quarantine_days", "health_monitoring_days", "advice")
 MAX_TEST_HOURS = 168
@@ -191,8 +192,8 @@ def travel_policy_create(*, actor: User, data: Mapping[str, Any]) -> TravelPolic
         if division is not None and division.level not in (Level.NATION, Level.PROVINCE):
             errors.setdefault("scope", []).append(
                 _("出行政策的适用范围应为全国或一个省（到达该省的出行）。"))
-        disease = locked_disease(str(given("disease", previous.disease_id if previous
-                                           else "covid19") or ""), errors)
+        disease = locked_disease(str(data.get("disease") or (
+            previous.disease_id if previous else DEFAULT_DISEASE)), errors)
         if previous is not None:
             if division is not None and division.prefix != previous.scope_prefix:
                 errors.setdefault("scope", []).append(
