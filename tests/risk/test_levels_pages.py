@@ -112,9 +112,16 @@ def test_area_page_shows_days_with_rule_set_version_and_reason(levels: dict[str,
     assert "cn-county-2020</span> v1" in rows[0][1]
     assert "超过 50 例，且 14 天内发生聚集性疫情" in rows[0][1]
     assert "未发生聚集性疫情" in rows[1][1]
-    chart = island(html, "risk-area-data")["points"]
+    data = island(html, "risk-area-data")
+    chart = data["points"]
     assert len(chart) == 90 and chart[-1]["level"] == "high" and chart[-2]["level"] == "medium"
-    assert not chart[0]["stored"]
+    # A county day that was not computed is a gap, not "low".
+    assert not chart[0]["stored"] and chart[0]["level"] is None
+    assert data["now"] == {"day": timezone.localdate().isoformat(), "level": "high",
+                           "override": False}
+    township = island(logged_in(levels["hongshan"]).get("/risk/areas/420111001/")
+                      .content.decode(), "risk-area-data")["points"]
+    assert township[0]["level"] == "low" and township[-1]["level"] == "medium"
     # A county officer may not override: no form.
     assert 'data-testid="override-form"' not in html
 

@@ -100,20 +100,29 @@ def overview(request: AuthedRequest) -> HttpResponse:
     })
 
 
-def _chart(days: list[history.HistoryDay], start: date, end: date) -> dict[str, Any]:
-    """The step chart's points: one per stored day, and the days without a row as low (a
-    sub-county area is stored only while it is not trivially low)."""
+def _chart(days: list[history.HistoryDay], start: date, end: date, code: str,
+           in_force: LevelInForce | None) -> dict[str, Any]:
+    """The step chart's points, one per day. A day without a row is low for a township or
+    village (stored only while not trivially low) and unknown (a gap) for a county, which has a
+    row every computed day. `now` is the level in force at this moment (an override made since
+    the last computed day shows there)."""
     stored = {d.day: d for d in days}
+    missing = "low" if len(code) > 6 else None
     points = []
     cursor = start
     while cursor <= end:
         row = stored.get(cursor)
-        points.append({"day": cursor.isoformat(), "level": row.level if row else "low",
-                       "computed": row.computed_level if row else "low",
+        points.append({"day": cursor.isoformat(), "level": row.level if row else missing,
+                       "computed": row.computed_level if row else missing,
                        "override": bool(row and row.override_id),
                        "stored": row is not None})
         cursor += timedelta(days=1)
-    return {"points": points}
+    now = None
+    if end >= timezone.localdate():
+        now = {"day": timezone.localdate().isoformat(),
+               "level": in_force.level if in_force else "low",
+               "override": bool(in_force and in_force.override_id)}
+    return {"points": points, "now": now}
 
 
 @require_capability(READ)
@@ -147,7 +156,7 @@ def _render_area(request: AuthedRequest, division: Division, *, action: str = ""
     reasons = history.localised_reasons([in_force]) if in_force else {}
     return render(request, "risk/area_detail.html", {
         "division": division, "path": division_path(division), "days": list(reversed(days)),
-        "chart": _chart(days, start, end), "start": start, "end": end,
+        "chart": _chart(days, start, end, code, in_force), "start": start, "end": end,
         "query_errors": query_errors,
         "in_force": in_force, "in_force_level": in_force.level if in_force else "low",
         "in_force_reason": reasons.get(code, ""),

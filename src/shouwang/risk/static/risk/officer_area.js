@@ -17,11 +17,12 @@
     var L = el.dataset;
     var labels = [L.labelLow, L.labelMedium, L.labelHigh];
     var x = d.points.map(function (p) { return p.day; });
-    var level = d.points.map(function (p) { return RANK[p.level]; });
+    var level = d.points.map(function (p) { return p.level ? RANK[p.level] : null; });
     var traces = [{
       type: "scatter", mode: "lines", name: L.labelLevel, x: x, y: level,
       line: {shape: "hv", width: 3, color: "#1d2630"},
-      text: d.points.map(function (p) { return labels[RANK[p.level]]; }),
+      text: d.points.map(function (p) { return p.level ? labels[RANK[p.level]] : ""; }),
+      connectgaps: false,
       hovertemplate: "%{x}<br>%{text}<extra></extra>"
     }];
     ["low", "medium", "high"].forEach(function (name) {
@@ -33,9 +34,15 @@
       }
     });
     var differs = d.points.some(function (p) { return p.computed !== p.level; });
+    if (d.now) {
+      traces.push({type: "scatter", mode: "markers", name: L.labelNow, x: [d.now.day],
+                   y: [RANK[d.now.level]], hovertemplate: "%{x}<br>" + L.labelNow + "<extra></extra>",
+                   marker: {symbol: "star", size: 16, color: COLOURS[d.now.level],
+                            line: {width: 1.5, color: "#1d2630"}}});
+    }
     if (differs) {
       traces.push({type: "scatter", mode: "lines", name: L.labelComputed, x: x,
-                   y: d.points.map(function (p) { return RANK[p.computed]; }),
+                   y: d.points.map(function (p) { return p.computed ? RANK[p.computed] : null; }),
                    line: {shape: "hv", width: 2, dash: "dot", color: "#55606b"},
                    hoverinfo: "skip"});
     }
@@ -51,7 +58,8 @@
       height: 260, margin: {l: 70, r: 10, t: 26, b: 30}, showlegend: true,
       legend: {orientation: "h", x: 0, y: 1.02, yanchor: "bottom"},
       xaxis: {type: "date", tickformat: "%m-%d", hoverformat: "%Y-%m-%d"},
-      yaxis: {range: [-0.4, 2.4], tickvals: [0, 1, 2], ticktext: labels, fixedrange: true},
+      yaxis: {range: [-0.4, 2.4], tickvals: [0, 1, 2], ticktext: labels, fixedrange: true,
+              zeroline: false},
       shapes: [0, 1, 2].map(function (r) {
         return {type: "rect", xref: "paper", x0: 0, x1: 1, y0: r - 0.5, y1: r + 0.5,
                 fillcolor: COLOURS[["low", "medium", "high"][r]], opacity: 0.08,

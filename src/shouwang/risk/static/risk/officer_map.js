@@ -35,6 +35,19 @@
     };
   }
 
+  // The middle of a shape's bounding box (good enough to place a dot on a county).
+  function middle(geometry) {
+    var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    polygons.forEach(function (poly) {
+      poly[0].forEach(function (p) {
+        minX = Math.min(minX, p[0]); maxX = Math.max(maxX, p[0]);
+        minY = Math.min(minY, p[1]); maxY = Math.max(maxY, p[1]);
+      });
+    });
+    return [(minX + maxX) / 2, (minY + maxY) / 2];
+  }
+
   function draw(el, data, collection, lines) {
     var L = el.dataset;
     var prefix = L.prefix || "";
@@ -78,6 +91,20 @@
     };
     var traces = [trace];
     if (!prefix && lines) { traces.push(linesTrace(lines)); }
+    // City districts are a few pixels wide on a province's map: a dot at the middle of every
+    // medium or high county keeps it visible (hover and click as on the shape).
+    var dots = {lon: [], lat: [], color: [], text: [], ids: []};
+    features.forEach(function (f, i) {
+      if (z[i] === 0) { return; }
+      var c = middle(f.geometry);
+      dots.lon.push(c[0]); dots.lat.push(c[1]); dots.ids.push(ids[i]); dots.text.push(text[i]);
+      dots.color.push(z[i] === 2 ? COLOURS.high : COLOURS.medium);
+    });
+    if (dots.ids.length) {
+      traces.push({type: "scattergeo", mode: "markers", lon: dots.lon, lat: dots.lat,
+                   text: dots.text, customdata: dots.ids, hoverinfo: "text", showlegend: false,
+                   marker: {size: 11, color: dots.color, line: {width: 1.5, color: "#fff"}}});
+    }
     registerEmptyBaseMap();
     window.Plotly.newPlot(el, traces, {
       margin: {l: 0, r: 0, t: 0, b: 0}, height: 480, dragmode: false, paper_bgcolor: "#fff",
@@ -88,8 +115,11 @@
       el.dataset.rendered = "1";
     });
     el.on("plotly_click", function (ev) {
-      if (!ev.points || !ev.points.length || ev.points[0].location === undefined) { return; }
-      window.location.href = L.urlTemplate.replace("000000", String(ev.points[0].location));
+      if (!ev.points || !ev.points.length) { return; }
+      var pt = ev.points[0];
+      var code = pt.location !== undefined ? pt.location : pt.customdata;
+      if (code === undefined) { return; }
+      window.location.href = L.urlTemplate.replace("000000", String(code));
     });
   }
 
