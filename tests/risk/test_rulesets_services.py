@@ -237,3 +237,19 @@ def test_the_parameters_in_words(officers):
     other = selectors.describe_params(kind="custom", params={"x": 1,
                                                            "classifications": ["confirmed"]})
     assert "custom" in other and "x = 1" in other
+
+
+def test_a_computed_day_awaiting_publication_also_closes_the_dates_up_to_it(officers):
+    from django.utils import timezone as tz
+
+    from shouwang.risk.models import AreaRisk
+
+    day = _today() + timedelta(days=2)
+    AreaRisk.objects.create(
+        disease_id="covid19", division_code="420106", division_level="county", day=day,
+        computed_level="low", level="low",
+        rule_set=RuleSet.objects.get(code="cn-county-2020", version=1), inputs={},
+        reason_code="no_case", reason="无确诊病例", since=day, computed_at=tz.now())
+    errors = _errors(officers["china"], code="cn-county-2020", scope="",
+                     effective_from=day.isoformat())
+    assert "effective_from" in errors

@@ -37,7 +37,7 @@ from shouwang.core.models import AuditAction
 from shouwang.core.scoping import jurisdiction_prefix
 from shouwang.epi import risk_rules
 from shouwang.geo.models import Division, Level
-from shouwang.risk.models import Publication, RuleSet
+from shouwang.risk.models import AreaRisk, Publication, RuleSet
 from shouwang.surveillance.models import Classification, Disease
 
 if TYPE_CHECKING:
@@ -84,9 +84,15 @@ def governed_division(actor: User, code: str, errors: dict[str, list[str]],
 
 
 def last_published_day(disease_code: str) -> date | None:
-    day: date | None = (Publication.objects.filter(disease_id=disease_code)
-                        .aggregate(d=Max("day"))["d"])
-    return day
+    """The last day whose levels were published — or computed: a computed day awaiting
+    publication was judged by the rules in force when it was computed, so a change dated on it
+    would not describe it either."""
+    published: date | None = (Publication.objects.filter(disease_id=disease_code)
+                              .aggregate(d=Max("day"))["d"])
+    computed: date | None = (AreaRisk.objects.filter(disease_id=disease_code)
+                             .aggregate(d=Max("day"))["d"])
+    days = [d for d in (published, computed) if d is not None]
+    return max(days) if days else None
 
 
 def parse_day(value: Any, field: str, errors: dict[str, list[str]]) -> date | None:
@@ -117,7 +123,7 @@ def check_effective_from(day: date | None, disease_code: str,
     published = last_published_day(disease_code)
     if published is not None and day <= published:
         errors.setdefault("effective_from", []).append(
-            _("%(day)s 的风险等级已发布，生效日期须晚于已发布日期（最早 %(next)s）。") % {
+            _("%(day)s 的风险等级已计算或发布，生效日期须晚于该日（最早 %(next)s）。") % {
                 "day": published.isoformat(),
                 "next": date.fromordinal(published.toordinal() + 1).isoformat()})
 
