@@ -210,6 +210,11 @@ def test_changes_of_a_day(levels: dict[str, Any]) -> None:
     assert level_changes(user=levels["hongshan"], day=today + timedelta(days=1))[0].code == \
         "420111001"
     assert level_changes(user=levels["wuhan"], day=date(2020, 1, 1)) == []
+    # A day after a day not computed compares with the latest stored day before it.
+    publish_levels(today + timedelta(days=3), {"420111": "high"})
+    found = {c.code: (c.before, c.after) for c in
+             level_changes(user=levels["wuhan"], day=today + timedelta(days=3))}
+    assert found == {"420106": ("medium", "low"), "420111": ("low", "high")}
 
 
 def test_english(levels: dict[str, Any]) -> None:

@@ -133,6 +133,13 @@ def test_map_override_form_and_revocation(page: Any, live_server: Any,  # noqa: 
     assert page.locator("[data-testid=override-row][data-state=revoked]").count() == 1
     assert page.locator("[data-testid=area-level]").inner_text() == "低风险"
     _shot(page, "override-revoked")
+
+    # The day's changes: 武昌区 went up from medium, 珞南街道 appeared as medium.
+    page.goto(base + "/risk/changes/")
+    up = page.locator("[data-testid=up-table] [data-testid=change-row]")
+    assert [up.nth(i).get_attribute("data-code") for i in range(up.count())] == [
+        "420106", "420111001"]
+    _shot(page, "changes")
     # The refused form answered 422 on purpose; the browser logs that, nothing else is wrong.
     page.problems[:] = [p for p in page.problems if "status of 422" not in p]
     assert_no_problems(page)

@@ -191,9 +191,18 @@ def level_changes(*, user: Reader, day: date,
         return []
     before = dict(base.filter(day=day - timedelta(days=1))
                   .values_list("division_code", "level"))
+    # An area without a row the day before (that day not computed): its stored previous level,
+    # else its latest row before `day`; none at all — it was low.
+    unknown = [c for c, r in today.items() if c not in before and not r.previous_level]
+    earlier: dict[str, str] = {}
+    for code, level in (base.filter(division_code__in=unknown, day__lt=day)
+                        .order_by("division_code", "-day")
+                        .values_list("division_code", "level")):
+        earlier.setdefault(code, level)
     changes: list[LevelChange] = []
     for code, row in today.items():
-        prev = before.get(code) or row.previous_level or RiskLevel.LOW
+        prev = (before.get(code) or row.previous_level or earlier.get(code)
+                or RiskLevel.LOW)
         if prev != row.level:
             changes.append(LevelChange(code, "", row.division_level, day, prev, row.level,
                                        area_reason(row)))
