@@ -132,3 +132,11 @@ def test_public_bad_parameters_answer_400_naming_the_field(officers):
     assert response.status_code == 400 and "date" in response.json()["fields"]
     page = Client().get("/public/risk/travel/", {"from": "", "to": "430102"})
     assert page.status_code == 400 and 'data-testid="error-from"' in page.content.decode()
+
+
+def test_add_version_links_only_where_the_officer_governs_the_scope(officers):
+    hubei = _client(officers["hubei"]).get("/risk/travel/").content.decode()
+    assert 'data-testid="travel-add"' in hubei
+    assert 'data-testid="travel-add-version"' not in hubei  # the national policy
+    china = _client(officers["china"]).get("/risk/travel/").content.decode()
+    assert 'data-testid="travel-add-version"' in china

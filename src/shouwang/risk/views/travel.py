@@ -65,6 +65,7 @@ def _check(get: Any) -> tuple[dict[str, str], selectors.TravelAnswer | None,
 @require_capability(READ)
 def travel_page(request: AuthedRequest) -> HttpResponse:
     prefix = jurisdiction_prefix(request.user) or ""
+    may_add = request.user.has_capability(OVERRIDE)
     policies = list(selectors.travel_policy_list(user=request.user).prefetch_related("rules"))
     statuses = selectors.policy_statuses(policies)
     scopes = sorted({p.scope_prefix for p in policies})
@@ -80,9 +81,10 @@ def travel_page(request: AuthedRequest) -> HttpResponse:
         "scope": wanted, "scope_name": names.get(wanted, wanted),
         "scopes": [(s, names.get(s, s)) for s in scopes],
         "versions": [{"p": p, "status": statuses[p.pk], "scope_name": names.get(
-            p.scope_prefix, p.scope_prefix)} for p in policies],
+            p.scope_prefix, p.scope_prefix), "can_add": may_add and p.scope_prefix.startswith(
+            prefix)} for p in policies],
         "levels": RiskLevel.choices, "q": query, "answer": answer, "errors": errors,
-        "can_add": request.user.has_capability(OVERRIDE),
+        "can_add": may_add,
     }, status=422 if errors else 200)
 
 
