@@ -62,6 +62,14 @@ def test_a_repeat_request_with_the_etag_gets_304(published: None) -> None:
     again = client.get(reverse("risk-public:levels-json"), {"date": DAY.isoformat()},
                        HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
+    page = _get(client, "map", date=DAY.isoformat())
+    fresh = Client().get(reverse("risk-public:map"), {"date": DAY.isoformat()},
+                         HTTP_IF_NONE_MATCH=page["ETag"])
+    assert fresh.status_code == 304     # the language form's fresh CSRF token is no change
+    publish_levels(DAY + timedelta(days=1), {"420606": "high"})
+    later = client.get(reverse("risk-public:map"), {"date": DAY.isoformat()},
+                       HTTP_IF_NONE_MATCH=page["ETag"])
+    assert later.status_code == 200    # the hint now names a later day
 
 
 @pytest.mark.django_db
@@ -233,3 +241,25 @@ def test_no_public_response_holds_personal_data(published: None) -> None:
 def test_the_login_page_links_the_public_map() -> None:
     html = Client().get(reverse("accounts:login")).content.decode()
     assert f'href="{reverse("risk-public:map")}"' in html
+
+
+@pytest.mark.django_db
+def test_search_carries_the_same_level_as_level_of_place(published: None,
+                                                        officers: dict[str, Any]) -> None:
+    from shouwang.risk.selectors.levels import level_of_place
+    from shouwang.risk.selectors.public import place_search, public_moment
+
+    RiskOverride.objects.create(
+        disease_id="covid19", division_code="420100", level="high", reason="全市管控",
+        effective_at=timezone.make_aware(datetime.combine(DAY, time(9))),
+        created_by=officers["hubei"])
+    at = public_moment(DAY)
+    hits = place_search("区", at) + place_search("街道", at) + place_search("省", at)
+    assert len(hits) >= 6
+    for hit in hits:
+        assert hit.carried_level == level_of_place(hit.code, at=at)[0], hit.code
+    fancheng = next(h for h in hits if h.code == "420606")
+    assert (fancheng.own_level, fancheng.carried_level) == ("low", "low")
+    hongshan = next(h for h in hits if h.code == "420111")
+    assert (hongshan.own_level, hongshan.carried_level, hongshan.carried_by) == (
+        "medium", "high", "武汉市")

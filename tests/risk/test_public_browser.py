@@ -69,8 +69,7 @@ def _check_map(tab: Any, base: str, name: str, touch: bool) -> None:
         tab.mouse.click(x, y)
     tab.wait_for_selector("#risk-map[data-zoomed='42'] .fine path[data-c='420106']")
     tab.wait_for_url(f"{base}/public/risk/42/?date={DAY.isoformat()}")
-    tab.wait_for_function(
-        "document.querySelector('[data-testid=scope-name]').textContent.includes('湖北省')")
+    tab.wait_for_selector("[data-testid=scope-name]:has-text('湖北省')")
     assert tab.locator("[data-testid=map-back]").is_visible()
     assert tab.locator("#risk-map .fine path").count() == 103   # Hubei's counties
 
@@ -88,9 +87,8 @@ def _check_map(tab: Any, base: str, name: str, touch: bool) -> None:
     # Back to the nation.
     tab.click("[data-testid=map-back]")
     tab.wait_for_url(f"{base}/public/risk/?date={DAY.isoformat()}")
-    tab.wait_for_function("!document.getElementById('risk-map').dataset.zoomed")
-    tab.wait_for_function(
-        "document.querySelector('[data-testid=scope-name]').textContent.includes('全国')")
+    tab.wait_for_selector("#risk-map[data-rendered='1']:not([data-zoomed])")
+    tab.wait_for_selector("[data-testid=scope-name]:has-text('全国')")
     assert not tab.locator("[data-testid=map-back]").is_visible()
 
     # The shared URL opens the province zoomed.

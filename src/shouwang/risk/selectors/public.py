@@ -17,14 +17,14 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from shouwang.geo.models import Division, Level
-from shouwang.risk.models import AreaRisk, Publication, RiskLevel, RiskOverride
+from shouwang.risk.models import RANK, AreaRisk, Publication, RiskLevel, RiskOverride
 from shouwang.risk.selectors.levels import (
     DEFAULT_DISEASE,
     LevelInForce,
-    level_of_place,
     levels_in_force,
     publication_in_force,
 )
+from shouwang.risk.selectors.levels import _ancestor_codes as ancestor_codes
 from shouwang.risk.selectors.rollup import RiskArea, risk_areas
 
 SEARCH_LIMIT = 20
@@ -164,31 +164,34 @@ class PlaceHit:
 
 def place_search(q: str, at: datetime, disease: str = DEFAULT_DISEASE) -> list[PlaceHit]:
     """Divisions whose name contains `q` (exact names first, then higher levels), at most
-    SEARCH_LIMIT, each with its level in force and the level a traveller from it carries."""
+    SEARCH_LIMIT, each with its level in force and the level a traveller from it carries (as
+    selectors.levels.level_of_place: the highest of the place and the divisions above it), in
+    one read of the levels for every hit and its ancestors."""
     q = q.strip()
     if not q:
         return []
     order = {lv: i for i, lv in enumerate(Level.values)}
     found = list(Division.objects.filter(name__contains=q).exclude(level=Level.NATION)
-                 .values_list("code", "name", "level", "parent_id")[:200])
+                 .values_list("code", "name", "level")[:200])
     found.sort(key=lambda r: (r[1] != q, not r[1].startswith(q), order[r[2]], r[0]))
     found = found[:SEARCH_LIMIT]
-    parents = {c[:2] + "0000" for c, *_ in found} | {c[:4] + "00" for c, *_ in found} | {
-        c[:6] for c, *_ in found} | {c[:9] for c, *_ in found}
-    names = dict(Division.objects.filter(code__in=parents).values_list("code", "name"))
+    lineage = {code: ancestor_codes(code) for code, _, _ in found}
+    related = {c for codes in lineage.values() for c in codes}
+    names = dict(Division.objects.filter(code__in=related).values_list("code", "name"))
+    levels = levels_in_force(disease, at, codes=related)
     labels = dict(Level.choices)
     hits = []
-    for code, name, level, _parent in found:
-        own = levels_in_force(disease, at, codes=[code]).get(code)
-        carried, by = level_of_place(code, disease, at)
-        above = [names.get(p, "") for p in dict.fromkeys(
-            (code[:2] + "0000", code[:4] + "00", code[:6], code[:9])) if p != code]
+    for code, name, level in found:
+        own = levels.get(code)
+        deciding = max((levels[c] for c in lineage[code] if c in levels),
+                       key=lambda lv: RANK[RiskLevel(lv.level)], default=None)
+        carried = deciding.level if deciding is not None else RiskLevel.LOW
+        above = [names.get(c, "") for c in reversed(lineage[code]) if c != code]
         hits.append(PlaceHit(
             code=code, name=name, level_label=str(labels[level]),
             place=" ".join(a for a in above if a),
             own_level=own.level if own else RiskLevel.LOW, carried_level=carried,
-            carried_by=(names.get(by.division_code) or Division.objects.filter(
-                code=by.division_code).values_list("name", flat=True).first() or "")
-            if by is not None and carried != RiskLevel.LOW else "",
+            carried_by=names.get(deciding.division_code, "")
+            if deciding is not None and carried != RiskLevel.LOW else "",
             since=own.since if own else None))
     return hits

@@ -11,6 +11,7 @@ scripts). Bad query parameters answer 400 with the field named, never 500.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,6 +33,7 @@ from shouwang.risk.selectors.rollup import province_rollup
 
 MAX_AGE = 120  # seconds: levels change once a day, overrides at any moment
 MAX_QUERY = 40
+_CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,13 @@ def bad_request(request: HttpRequest, errors: dict[str, list[str]], *,
 
 
 def cacheable(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Public, short-lived caching with a content ETag (a repeat visit within the minute, or a
-    proxy, skips the body: 304)."""
+    """Public, short-lived caching with a content ETag (a revalidation by the browser or a
+    proxy skips the body: 304)."""
     if response.status_code != 200 or response.streaming:
         return response
-    tag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+    # The language form's CSRF token is masked afresh in every response: left out of the tag.
+    body = _CSRF_FIELD.sub(b"", response.content)
+    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     response["ETag"] = tag
     patch_cache_control(response, public=True, max_age=MAX_AGE)
     conditional = get_conditional_response(request, etag=tag, response=response)

@@ -188,7 +188,7 @@
       badge.textContent = cfg["t" + level.charAt(0).toUpperCase() + level.slice(1)];
       tip.appendChild(badge);
       if (since[code]) {
-        tip.appendChild(document.createTextNode(cfg.tSince.replace("%s", since[code])));
+        tip.appendChild(document.createTextNode(cfg.tSince.replace("{day}", since[code])));
       }
       if (inner[code]) {
         tip.appendChild(document.createElement("br"));
