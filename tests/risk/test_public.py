@@ -149,10 +149,12 @@ def test_an_override_in_force_shows_with_its_own_reason_and_moment(
 @pytest.mark.django_db
 def test_the_areas_list_filters_by_province_and_level(published: None) -> None:
     client = Client()
-    codes = [a.code for a in _get(client, "areas", date=DAY.isoformat()).context["areas"]]
-    assert codes == ["420106", "420111001", "420111"]       # high first
+    rows = _get(client, "areas", date=DAY.isoformat()).context["areas"]
+    assert [(a.code, above) for a, above in rows] == [
+        ("420106", "湖北省 武汉市"), ("420111001", "湖北省 武汉市 洪山区"),
+        ("420111", "湖北省 武汉市")]                           # high first
     medium = _get(client, "areas", date=DAY.isoformat(), level="medium").context["areas"]
-    assert [a.code for a in medium] == ["420111"]
+    assert [a.code for a, _ in medium] == ["420111"]
     hunan = _get(client, "areas", date=DAY.isoformat(), province="43")
     assert hunan.context["areas"] == [] and 'data-testid="areas-empty"' in hunan.content.decode()
 

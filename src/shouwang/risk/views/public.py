@@ -29,7 +29,7 @@ from shouwang.core.validators import query_date
 from shouwang.geo.models import Division, Level
 from shouwang.risk.models import RiskLevel
 from shouwang.risk.selectors import public as selectors
-from shouwang.risk.selectors.rollup import province_rollup
+from shouwang.risk.selectors.rollup import RiskArea, province_rollup
 
 MAX_AGE = 120  # seconds: levels change once a day, overrides at any moment
 MAX_QUERY = 40
@@ -155,6 +155,12 @@ def risk_map(request: HttpRequest, province: str | None = None) -> HttpResponse:
 LIST_LIMIT = 60
 
 
+def _above(area: RiskArea) -> str:
+    """The area's place without its own name: the divisions it lies in."""
+    head, _, last = area.place.rpartition(" ")
+    return head if last == area.name else area.place
+
+
 def areas(request: HttpRequest) -> HttpResponse:
     """/public/risk/areas/: every medium- and high-risk area, by province and level."""
     query = read_query(request)
@@ -162,7 +168,7 @@ def areas(request: HttpRequest) -> HttpResponse:
         return bad_request(request, query.errors)
     at = selectors.public_moment(query.day)
     snapshot = selectors.public_snapshot(at, query.prefix)
-    shown = [a for a in snapshot.areas if not query.level or a.level == query.level]
+    shown = [(a, _above(a)) for a in snapshot.areas if not query.level or a.level == query.level]
     provinces = list(Division.objects.filter(level=Level.PROVINCE).order_by("code")
                      .values_list("code", "name"))
     return cacheable(request, render(request, "risk/public/areas.html", _context(
