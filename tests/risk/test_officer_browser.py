@@ -143,3 +143,29 @@ def test_map_override_form_and_revocation(page: Any, live_server: Any,  # noqa: 
     # The refused form answered 422 on purpose; the browser logs that, nothing else is wrong.
     page.problems[:] = [p for p in page.problems if "status of 422" not in p]
     assert_no_problems(page)
+
+
+def test_national_map(page: Any, live_server: Any,  # noqa: F811
+                      live_db: None) -> None:  # noqa: F811
+    """The nation's map: every county drawn, the risk counties of two provinces coloured and
+    dotted, the rollup of both provinces."""
+    from shouwang.accounts.roles import Role
+    from tests.factories import ensure_sample_divisions, make_user
+    from tests.risk.levels_factory import publish_levels
+    from tests.risk.test_levels_pages import logged_in
+
+    ensure_sample_divisions()
+    publish_levels(timezone.localdate(), {"420106": "high", "430102": "medium"})
+    nation = make_user(Role.NATIONAL_OFFICER, "000000", username="nation-browser")
+    session = logged_in(nation).cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session,
+                               "url": live_server.url}])
+    page.goto(live_server.url + "/risk/")
+    page.wait_for_selector("#risk-map[data-rendered='1']", timeout=30000)
+    assert page.evaluate("document.getElementById('risk-map').data[0].locations.length") > 2000
+    assert _county_style(page, "420106")["fill"] == RED
+    assert _county_style(page, "430102")["fill"] == ORANGE
+    assert page.locator("#risk-map .scattergeo .point").count() == 2
+    assert page.locator("[data-testid=rollup-row]").count() == 2
+    _shot(page, "overview-nation")
+    assert_no_problems(page)
