@@ -91,6 +91,22 @@ def _check_map(tab: Any, base: str, name: str, touch: bool) -> None:
     tab.wait_for_selector("[data-testid=scope-name]:has-text('全国')")
     assert not tab.locator("[data-testid=map-back]").is_visible()
 
+    if not touch:
+        # The browser's own back and forward buttons zoom in and out again.
+        tab.go_back()
+        tab.wait_for_selector("#risk-map[data-zoomed='42'] .fine path")
+        tab.go_forward()
+        tab.wait_for_selector("#risk-map[data-rendered='1']:not([data-zoomed])")
+        # The wheel zooms around the pointer.
+        width = float(tab.evaluate(
+            "document.querySelector('#risk-map svg').viewBox.baseVal.width"))
+        x, y = _centre(tab, "#risk-map svg")
+        tab.mouse.move(x, y)
+        tab.mouse.wheel(0, -400)
+        tab.wait_for_timeout(100)
+        assert float(tab.evaluate(
+            "document.querySelector('#risk-map svg').viewBox.baseVal.width")) < width * 0.8
+
     # The shared URL opens the province zoomed.
     tab.goto(f"{base}/public/risk/43/?date={DAY.isoformat()}")
     tab.wait_for_selector("#risk-map[data-zoomed='43'] .fine path[data-c='430102']")
