@@ -224,3 +224,28 @@ def test_english(levels: dict[str, Any]) -> None:
     reasons = re.findall(r'data-testid="history-reason">(.*?)<', html, re.S)
     assert reasons[0].startswith("60 cases in total, more than 50, and a cluster")
     assert '<html lang="en"' in html
+
+
+def test_overview_and_levels_api_queries_do_not_grow_with_the_areas(
+        officers: dict[str, Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.accounts.helpers import bearer
+
+    def count(url: str, **headers: str) -> int:
+        client = logged_in(officers["china"])
+        client.get(url, **headers)  # warm the session and caches
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url, **headers).status_code == 200
+        return len(ctx.captured_queries)
+
+    today = timezone.localdate()
+    publish_levels(today - timedelta(days=1), {"420106": "high"})
+    token = bearer(officers["china"])["HTTP_AUTHORIZATION"]
+    few = (count("/risk/"), count("/api/v1/risk/levels", HTTP_AUTHORIZATION=token))
+    publish_levels(today, {"420106": "high", "420111": "medium", "430102": "high",
+                           "420606": "medium", "420111001": "high"})
+    many = (count("/risk/"), count("/api/v1/risk/levels", HTTP_AUTHORIZATION=token))
+    # (The API names low areas in one query, skipped when none is low.)
+    assert many[0] == few[0] and many[1] <= few[1]
