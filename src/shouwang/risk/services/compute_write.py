@@ -45,37 +45,50 @@ class Block:
     since: NDArray[np.int64]        # (n, d) date ordinal of the first day of the run
 
 
-class RowMaker:
-    """Inputs JSON and reason text per distinct cell, memoised."""
+class Reasons:
+    """The Chinese reason of a cell, memoised on the numbers it quotes (most cells share one)."""
 
-    def __init__(self) -> None:
-        self._memo: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.params = params
+        self.steps = params.get("step_down_days") or {}
+        self._memo: dict[tuple[int, ...], str] = {}
 
-    def cell(self, params: Mapping[str, Any], code: int, level: int, numbers: tuple[int, ...]
-             ) -> tuple[str, str, str]:
-        """(reason_code, inputs JSON, reason in Chinese)."""
-        key = (id(params), code, level, numbers)
-        found = self._memo.get(key)
-        if found is not None:
-            return found
-        new, cumulative, counted, cluster, quiet, streak = numbers
-        inputs: dict[str, Any] = {
-            "new_in_window": new, "cumulative": cumulative, "counted": counted,
-            "cluster_in_window": bool(cluster), "quiet_days": quiet, "streak": streak,
-            "window_days": params.get("window_days"), "threshold": params.get("high_threshold")}
-        if params.get("high_count") == "window":
-            inputs["high_count"] = "window"
-        steps = params.get("step_down_days") or {}
+    def held_inputs(self, code: int, level: int) -> dict[str, Any]:
+        """What a held or stepped level adds to the inputs: the level and the step count."""
         if code == HELD:
-            inputs["level"] = LEVEL_NAMES[level]
-            inputs["step_days"] = steps.get(LEVEL_NAMES[level], 0)
-        elif code == STEPPED:
-            inputs["level"] = LEVEL_NAMES[level]
-            inputs["step_days"] = steps.get(LEVEL_NAMES[min(level + 1, 2)], 0)
-        name = REASON_NAMES[code]
-        made = (name, json.dumps(inputs, ensure_ascii=False), reason_text(name, inputs)[:400])
-        self._memo[key] = made
-        return made
+            return {"level": LEVEL_NAMES[level],
+                    "step_days": self.steps.get(LEVEL_NAMES[level], 0)}
+        if code == STEPPED:
+            return {"level": LEVEL_NAMES[level],
+                    "step_days": self.steps.get(LEVEL_NAMES[min(level + 1, 2)], 0)}
+        return {}
+
+    def text(self, code: int, level: int, new: int, cumulative: int, counted: int,
+             streak: int) -> str:
+        key = (code, level, new, cumulative, counted, streak)
+        found = self._memo.get(key)
+        if found is None:
+            inputs = {"new_in_window": new, "cumulative": cumulative, "counted": counted,
+                      "streak": streak, "window_days": self.params.get("window_days"),
+                      "threshold": self.params.get("high_threshold"),
+                      **self.held_inputs(code, level)}
+            if self.params.get("high_count") == "window":
+                inputs["high_count"] = "window"
+            found = reason_text(REASON_NAMES[code], inputs)[:400]
+            self._memo[key] = found
+        return found
+
+
+def inputs_json(params: Mapping[str, Any]) -> tuple[str, str]:
+    """A %-template of a cell's inputs JSON (the numbers, then the rule's constants), and the
+    rule's constants as JSON members; the same text json.dumps would make, made faster."""
+    constants = {"window_days": params.get("window_days"),
+                 "threshold": params.get("high_threshold")}
+    if params.get("high_count") == "window":
+        constants["high_count"] = "window"
+    tail = json.dumps(constants, ensure_ascii=False)[1:-1]
+    return ('{"new_in_window": %d, "cumulative": %d, "counted": %d, '
+            '"cluster_in_window": %s, "quiet_days": %d, "streak": %d, ', tail)
 
 
 _COLUMNS = ("disease_id", "division_code", "division_level", "day", "computed_level", "level",
@@ -86,28 +99,43 @@ _COLUMNS = ("disease_id", "division_code", "division_level", "day", "computed_le
 def rows(disease: str, block: Block, computed_at: datetime) -> Iterator[tuple[Any, ...]]:
     """The parameter tuples of the block's stored cells (columns: _COLUMNS), day by day."""
     r = block.result
-    maker = RowMaker()
+    tt, ii = np.nonzero(block.stored.T)   # day-major: the unique index fills in order
+    if not len(ii):
+        return
     ops = connection.ops
     at = ops.adapt_datetimefield_value(computed_at)
-    names = LEVEL_NAMES
+    reasons = Reasons(block.params)
+    head, tail = inputs_json(block.params)
+    bools = ("false", "true")
+    names = (*LEVEL_NAMES, "")       # index -1: unknown
+    codes_of = {c: REASON_NAMES[c] for c in REASON_NAMES}
     first = block.first_day.toordinal()
-    params = block.params
-    numbers = np.stack([r.new_in_window, r.cumulative, r.counted,
-                        r.cluster_in_window.astype(np.int64), r.quiet_days, r.streak], axis=2)
+    days: dict[int, Any] = {}
+
+    def day_of(ordinal: int) -> Any:
+        found = days.get(ordinal)
+        if found is None:
+            found = days[ordinal] = ops.adapt_datefield_value(date.fromordinal(ordinal))
+        return found
+
+    cols = [a[ii, tt].tolist() for a in (
+        r.reason, r.level, block.level, r.new_in_window, r.cumulative, r.counted,
+        r.cluster_in_window.astype(np.int8), r.quiet_days, r.streak, block.previous,
+        block.override, block.since)]
+    area_codes, area_levels, rule_set = block.codes, block.division_levels, block.rule_set_id
     with translation.override("zh-hans"):
-        for t in range(block.level.shape[1]):
-            day = ops.adapt_datefield_value(date.fromordinal(first + t))
-            for i in np.flatnonzero(block.stored[:, t]).tolist():
-                computed = int(r.level[i, t])
-                code, inputs, reason = maker.cell(params, int(r.reason[i, t]), computed,
-                                                  tuple(numbers[i, t].tolist()))
-                previous = int(block.previous[i, t])
-                override = int(block.override[i, t])
-                yield (disease, block.codes[i], block.division_levels[i], day, names[computed],
-                       names[int(block.level[i, t])], block.rule_set_id, inputs, code, reason,
-                       override or None, names[previous] if previous >= 0 else "",
-                       ops.adapt_datefield_value(date.fromordinal(int(block.since[i, t]))),
-                       at, None)
+        day_index = tt.tolist()
+        for k, i in enumerate(ii.tolist()):
+            (code, computed, level, new, cumulative, counted, cluster, quiet, streak, previous,
+             override, since) = (c[k] for c in cols)
+            text = head % (new, cumulative, counted, bools[cluster], quiet, streak)
+            extra = reasons.held_inputs(code, computed) if code >= HELD else None
+            if extra:
+                text += "".join(f'"{key}": {json.dumps(value)}, ' for key, value in extra.items())
+            yield (disease, area_codes[i], area_levels[i], day_of(first + day_index[k]),
+                   names[computed], names[level], rule_set, text + tail + "}",
+                   codes_of[code], reasons.text(code, computed, new, cumulative, counted, streak),
+                   override or None, names[previous], day_of(since), at, None)
 
 
 def insert(params: Iterator[tuple[Any, ...]]) -> int:

@@ -20,12 +20,12 @@ without reading every day since the first case.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Case, Count, DateField, F, Max, Sum, Value, When
+from django.db.models import Case, CharField, Count, DateField, F, Max, Sum, Value, When
 from django.db.models.functions import Length, TruncDate
 
 from shouwang.surveillance.models import CaseReport, CaseStatus, DailyCount, DateBasis
@@ -74,7 +74,18 @@ def area_case_counts(*, disease: str, since: date, until: date,
                 .annotate(bucket=Case(When(diagnosed_at__lt=start, then=Value(None)),
                                       default=F("cday"), output_field=DateField()))
                 .values("division_code", "classification", "bucket")
-                .annotate(n=Count("id"), last=Max("cday"))
+                # The raw moment, made a local day below: the local-day conversion is a
+                # Python function on SQLite, run only for the days of the window this way.
+                # (as the stored value: no converter per row; SQLite gives its UTC text).
+                .annotate(n=Count("id"), last=Max("diagnosed_at", output_field=CharField()))
                 .order_by()
                 .values_list("division_code", "classification", "bucket", "n", "last"))
+        return [AreaCount(code, cls, day, int(n), _local_day(last, zone))
+                for code, cls, day, n, last in rows]
     return [AreaCount(code, cls, day, int(n), last) for code, cls, day, n, last in rows]
+
+
+def _local_day(moment: datetime | str, zone: ZoneInfo) -> date:
+    if isinstance(moment, str):  # SQLite: "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC
+        moment = datetime.fromisoformat(moment).replace(tzinfo=UTC)
+    return moment.astimezone(zone).date()
