@@ -230,3 +230,14 @@ def test_policy_scope_outside_the_jurisdiction_is_not_found(officers):
     with pytest.raises(PermissionDenied):
         travel_policy_create(actor=officers["wuchang"], data=_data())
     assert not TravelPolicy.objects.filter(code="hb-travel").exists()
+
+
+def test_one_answer_takes_a_fixed_handful_of_queries(officers, django_assert_max_num_queries):
+    publish_levels(_today(), {"420111": "high"})
+    travel_rules_for(origin_code="420111001", destination_code="430102")  # warm caches
+    # Two places, their levels (publication, rows, overrides each), names in one query, the
+    # deciding rows' reasons, the policy and its cells.
+    with django_assert_max_num_queries(12):
+        answer = travel_rules_for(origin_code="420111001", destination_code="430102")
+    assert answer.origin.place == "湖北省 武汉市 洪山区 珞南街道"
+    assert answer.origin.decided_by_name == "湖北省 武汉市 洪山区"

@@ -215,18 +215,22 @@ def resolve_place(text: str, field_name: str, errors: dict[str, list[str]]) -> D
     return None
 
 
-def _path_name(division: Division) -> str:
-    parts: list[str] = []
-    current: Division | None = division
-    codes = []
-    while current is not None and current.level != "nation":
-        codes.append(current.code)
-        current = current.parent
-    english = translation.get_language() == "en"
-    named = {d.code: (d.name_en if english and d.name_en else d.name)
-             for d in Division.objects.filter(code__in=codes)}
-    parts = [named[c] for c in reversed(codes) if c in named]
-    return " ".join(parts)
+def path_codes(code: str) -> list[str]:
+    """The codes of a division and those above it below the nation, top first, as stored
+    (provinces 420000, prefectures 420100, counties 420111, townships 9, villages 12 digits)."""
+    out = [code[:2] + "0000", code[:4] + "00", code[:6], code[:9], code]
+    return [c for c in dict.fromkeys(out) if len(c) <= len(code) and c.strip("0")]
+
+
+def _names(codes: set[str]) -> dict[str, str]:
+    """{code: name} in the reader's language (one query)."""
+    english = (translation.get_language() or "").startswith("en")
+    return {code: (name_en if english and name_en else name) for code, name, name_en in
+            Division.objects.filter(code__in=codes).values_list("code", "name", "name_en")}
+
+
+def _path_name(code: str, names: dict[str, str]) -> str:
+    return " ".join(names[c] for c in path_codes(code) if c in names)
 
 
 def _reason(found: LevelInForce | None) -> str:
@@ -241,22 +245,18 @@ def _reason(found: LevelInForce | None) -> str:
     return found.reason
 
 
-def _place_level(division: Division, disease: str, at: datetime) -> PlaceLevel:
+def _place_level(division: Division, disease: str, at: datetime,
+                 names: dict[str, str]) -> PlaceLevel:
     level, found = level_of_place(division.code, disease, at)
-    decided = found if found is not None and found.level == level else None
-    decider_name = ""
-    if decided is not None:
-        decider = Division.objects.filter(code=decided.division_code).first()
-        decider_name = _path_name(decider) if decider else decided.division_code
-    english = translation.get_language() == "en"
+    risky = level != RiskLevel.LOW and found is not None and found.level == level
+    decided = found if risky else None
     return PlaceLevel(
-        code=division.code, name=division.name_en if english and division.name_en
-        else division.name, place=_path_name(division), level=str(level),
+        code=division.code, name=names.get(division.code, division.name),
+        place=_path_name(division.code, names), level=str(level),
         level_label=str(RiskLevel(level).label),
-        decided_by_code=decided.division_code if decided and level != RiskLevel.LOW else "",
-        decided_by_name=decider_name if level != RiskLevel.LOW else "",
-        since=decided.since if decided and level != RiskLevel.LOW else None,
-        reason=_reason(decided if level != RiskLevel.LOW else None))
+        decided_by_code=decided.division_code if decided else "",
+        decided_by_name=_path_name(decided.division_code, names) if decided else "",
+        since=decided.since if decided else None, reason=_reason(decided))
 
 
 def _summary(answer: TravelAnswer) -> str:
@@ -300,8 +300,9 @@ def travel_rules_for(*, origin_code: str, destination_code: str,
         raise InvalidInput(errors)
     assert origin is not None and destination is not None
     day, moment = _moment(at)
-    o = _place_level(origin, disease, moment)
-    d = _place_level(destination, disease, moment)
+    names = _names(set(path_codes(origin.code)) | set(path_codes(destination.code)))
+    o = _place_level(origin, disease, moment, names)
+    d = _place_level(destination, disease, moment, names)
     policy = policy_for_destination(destination.code, day, disease)
     rule = policy_cells(policy).get((o.level, d.level)) if policy is not None else None
     scope = scope_names({policy.scope_prefix}).get(policy.scope_prefix, "") if policy else ""
