@@ -25,6 +25,7 @@
   var tip = document.getElementById("map-tip");
   var back = document.getElementById("map-back");
   var panel = document.getElementById("map-panel");
+  var pick = document.getElementById("map-pick");
   var state = {province: "", home: null, view: null, names: {}, paths: {},
                byProvince: {}, provinceNames: {}, outlines: {}, fine: {}, seq: 0};
   var svg, fineLayer, outlineLayer, labelLayer;
@@ -75,6 +76,15 @@
     });
     Array.prototype.forEach.call(svg.querySelectorAll(".provinces path"), function (path) {
       state.outlines[path.getAttribute("data-p")] = path;
+    });
+    asset.p.forEach(function (p) {
+      var short = p[0].slice(0, 2);
+      if (pick && state.byProvince[short]) {
+        var option = document.createElement("option");
+        option.value = short;
+        option.textContent = p[1];
+        pick.appendChild(option);
+      }
     });
     state.home = asset.box;
     setView(state.home);
@@ -131,6 +141,7 @@
     el.classList.add("zoomed");
     setView(padded(state.outlines[province].getBBox(), 0.04));
     back.hidden = false;
+    if (pick) { pick.value = province; }
     if (push) {
       history.pushState({province: province}, "", pageUrl(province));
       refreshPanel(province);
@@ -158,6 +169,7 @@
     delete el.dataset.zoomed;
     setView(state.home);
     back.hidden = true;
+    if (pick) { pick.value = ""; }
     if (push) {
       history.pushState({province: ""}, "", pageUrl(""));
       refreshPanel("");
@@ -288,6 +300,12 @@
       zoomAt(e.clientX, e.clientY, Math.exp(e.deltaY * 0.0015));
     }, {passive: false});
     back.addEventListener("click", function () { hideTip(); unzoom(true); });
+    if (pick) {
+      pick.addEventListener("change", function () {
+        hideTip();
+        if (pick.value) { zoom(pick.value, true); } else { unzoom(true); }
+      });
+    }
     window.addEventListener("popstate", function () {
       var m = /\/([0-9]{2})\/$/.exec(location.pathname);
       hideTip();
