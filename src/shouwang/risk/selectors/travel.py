@@ -68,11 +68,12 @@ def policies_in_force(disease: str, day: date) -> list[TravelPolicy]:
 
 
 def policy_for_destination(destination_code: str, day: date,
-                           disease: str = DEFAULT_DISEASE) -> TravelPolicy | None:
+                           disease: str = DEFAULT_DISEASE,
+                           in_force: list[TravelPolicy] | None = None) -> TravelPolicy | None:
     """The policy governing arrivals into `destination_code` on `day`: most specific scope,
-    then latest effective date, then version."""
+    then latest effective date, then version (`in_force`: policies_in_force, when known)."""
     best: TravelPolicy | None = None
-    for p in policies_in_force(disease, day):
+    for p in in_force if in_force is not None else policies_in_force(disease, day):
         if not destination_code.startswith(p.scope_prefix):
             continue
         if best is None or (len(p.scope_prefix), p.effective_from, p.version) > (
@@ -105,11 +106,15 @@ def policy_statuses(policies: list[TravelPolicy], day: date | None = None) -> di
     effective version decides arrivals into its own scope."""
     day = day or timezone.localdate()
     out: dict[int, str] = {}
+    in_force: dict[str, list[TravelPolicy]] = {}
     for p in policies:
         if p.effective_from > day:
             out[p.pk] = "scheduled"
             continue
-        chosen = policy_for_destination(p.scope_prefix, day, p.disease_id)
+        if p.disease_id not in in_force:
+            in_force[p.disease_id] = policies_in_force(p.disease_id, day)
+        chosen = policy_for_destination(p.scope_prefix, day, p.disease_id,
+                                        in_force[p.disease_id])
         out[p.pk] = "in_force" if chosen is not None and chosen.pk == p.pk else "superseded"
     return out
 
