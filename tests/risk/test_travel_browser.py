@@ -59,6 +59,21 @@ def test_rules_travel_table_checker_and_form(page: Any, live_server: Any,  # noq
     assert "窗口期 14 天" in page.locator("[data-testid=ruleset-description]").inner_text()
     _shot(page, "rules-detail")
 
+    page.goto(base + "/risk/rules/new/")
+    page.fill("[data-testid=field-code]", "hb-subcounty")
+    page.fill("[data-testid=field-name]", "湖北乡镇风险等级标准")
+    page.fill("[data-testid=field-scope]", "420000")
+    page.fill("[data-testid=field-params]", '{"window_days": 0, "high_threshold": 10}')
+    page.click("[data-testid=ruleset-save]")
+    error = page.locator("[data-testid=error-param]")
+    error.wait_for()
+    assert "params.window_days" in error.inner_text()
+    _shot(page, "rules-form-error")
+    page.fill("[data-testid=field-params]", '{"window_days": 14, "high_threshold": 10}')
+    page.click("[data-testid=ruleset-save]")
+    page.wait_for_selector("[data-testid=ruleset-description]")
+    assert "超过 10 例" in page.locator("[data-testid=ruleset-description]").inner_text()
+
     page.goto(base + "/risk/travel/")
     assert page.locator("[data-testid=travel-table] td").count() == 9
     page.fill("[data-testid=check-from]", "420111001")
