@@ -97,8 +97,9 @@ def test_township_rows_while_not_trivially_low(officers: dict[str, Any]) -> None
     low = rows(DIAG + timedelta(days=15))["420111001"]
     assert low.level == "low" and low.reason_code == "stepped_down"
     assert low.inputs["step_days"] == 14
-    # Kept while the horizon (window + step-downs = 42 days) runs, then no row (low).
-    assert "420111001" in rows(DIAG + timedelta(days=42))
+    # The day it came down has a row (previous medium); from the next day, no row: low.
+    assert rows(DIAG + timedelta(days=15))["420111001"].previous_level == "medium"
+    assert "420111001" not in rows(DIAG + timedelta(days=16))
     assert "420111001" not in rows(DIAG + timedelta(days=44))
 
 

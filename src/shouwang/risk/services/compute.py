@@ -6,9 +6,9 @@
 
 For each day, every rule set in force (selectors.levels.rule_sets_in_force; a province's own
 wins inside it, a version effective later applies only from its date) judges its areas:
-every county every day, and every township and village while it is not trivially low (a case
-within the rule's horizon — its window plus its step-down counts —, or not low the day before,
-or an override). An area without a row is low.
+every county every day, and every township and village while it is not trivially low (above
+low, or not low the day before, or a case within the rule's window, or an override). An area
+without a row is low.
 
 `AreaRisk.day` is the day the level is in force; its inputs count the cases diagnosed up to and
 including the day before. The inputs are read with one aggregate query per source for the whole
@@ -51,6 +51,7 @@ from shouwang.risk.selectors.levels import rule_set_for_area, rule_sets_in_force
 from shouwang.risk.services import compute_inputs as ci
 from shouwang.risk.services import compute_write as cw
 from shouwang.surveillance.models import Disease
+from shouwang.surveillance.services.bulk_insert import bulk_session
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -114,7 +115,8 @@ def levels_compute_range(*, disease: str, start: date, end: date, publish: bool 
                                                day__lte=end).values_list("day", flat=True))
     result.skipped_published = sorted(published)
     computed_at = timezone.now()
-    with transaction.atomic():
+    # SQLite: a big page cache and rare checkpoints while a million rows go in (the import's).
+    with bulk_session(), transaction.atomic():
         done = 0
         for a, b in _segments(disease, start, end, published):
             rule_sets = rule_sets_in_force(disease, a)
@@ -281,11 +283,12 @@ def _evaluate(rs: RuleSet, codes: list[str], a: date, d: int, horizon: int, hist
                         last_case_gap=gap)
     result = risk_rules.evaluate(rs.kind, params, inputs)
     level, override = _apply_overrides(result.level, codes, a, overrides)
-    steps = params.get("step_down_days") or {}
-    keep_days = int(params.get("window_days", 14)) + sum(int(v) for v in steps.values())
+    window = int(params.get("window_days", 14))
     force_before = np.concatenate([prev_force[:, None], level[:, :-1]], axis=1)
     if subcounty:
-        recent = (result.quiet_days >= 0) & (result.quiet_days < keep_days)
+        # Not trivially low: above low, or the day it came down, or a case in the window (a
+        # short step-down can be low before the window is quiet), or an override.
+        recent = (result.quiet_days >= 0) & (result.quiet_days < window)
         stored = (level > LOW) | (force_before > LOW) | recent | (override > 0)
     else:
         stored = np.ones(level.shape, bool)

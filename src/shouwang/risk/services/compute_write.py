@@ -124,15 +124,13 @@ def rows(disease: str, block: Block, computed_at: datetime) -> Iterator[tuple[An
         block.override, block.since)]
     area_codes, area_levels, rule_set = block.codes, block.division_levels, block.rule_set_id
     with translation.override("zh-hans"):
-        day_index = tt.tolist()
-        for k, i in enumerate(ii.tolist()):
-            (code, computed, level, new, cumulative, counted, cluster, quiet, streak, previous,
-             override, since) = (c[k] for c in cols)
+        for (i, t, code, computed, level, new, cumulative, counted, cluster, quiet, streak,
+             previous, override, since) in zip(ii.tolist(), tt.tolist(), *cols, strict=True):
             text = head % (new, cumulative, counted, bools[cluster], quiet, streak)
-            extra = reasons.held_inputs(code, computed) if code >= HELD else None
-            if extra:
-                text += "".join(f'"{key}": {json.dumps(value)}, ' for key, value in extra.items())
-            yield (disease, area_codes[i], area_levels[i], day_of(first + day_index[k]),
+            if code >= HELD:
+                text += "".join(f'"{key}": {json.dumps(value)}, '
+                                for key, value in reasons.held_inputs(code, computed).items())
+            yield (disease, area_codes[i], area_levels[i], day_of(first + t),
                    names[computed], names[level], rule_set, text + tail + "}",
                    codes_of[code], reasons.text(code, computed, new, cumulative, counted, streak),
                    override or None, names[previous], day_of(since), at, None)
