@@ -26,6 +26,7 @@ from shouwang.risk.reasons import reason_text
 
 HELD, STEPPED = int(Reason.HELD), int(Reason.STEPPED_DOWN)
 BATCH = 20000
+CHUNK_DAYS = 31
 
 
 @dataclass
@@ -97,14 +98,23 @@ _COLUMNS = ("disease_id", "division_code", "division_level", "day", "computed_le
 
 
 def rows(disease: str, block: Block, computed_at: datetime) -> Iterator[tuple[Any, ...]]:
-    """The parameter tuples of the block's stored cells (columns: _COLUMNS), day by day."""
+    """The parameter tuples of the block's stored cells (columns: _COLUMNS), day by day, a
+    month of columns at a time (a year of every county as Python lists at once is ~1 GB)."""
+    reasons = Reasons(block.params)
+    for start in range(0, block.level.shape[1], CHUNK_DAYS):
+        yield from _rows(disease, block, computed_at, reasons, start,
+                         min(start + CHUNK_DAYS, block.level.shape[1]))
+
+
+def _rows(disease: str, block: Block, computed_at: datetime, reasons: Reasons, start: int,
+          end: int) -> Iterator[tuple[Any, ...]]:
     r = block.result
-    tt, ii = np.nonzero(block.stored.T)   # day-major: the unique index fills in order
-    if not len(ii):
+    tt, ii = np.nonzero(block.stored[:, start:end].T)   # day-major: the unique index fills
+    if not len(ii):                                        # in order
         return
+    tt = tt + start
     ops = connection.ops
     at = ops.adapt_datetimefield_value(computed_at)
-    reasons = Reasons(block.params)
     head, tail = inputs_json(block.params)
     bools = ("false", "true")
     names = (*LEVEL_NAMES, "")       # index -1: unknown
