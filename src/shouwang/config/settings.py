@@ -238,6 +238,11 @@ SHOUWANG_INVESTIGATIONS_OPEN_MINUTES = int(
     os.environ.get("SHOUWANG_INVESTIGATIONS_OPEN_MINUTES", "10"))
 SHOUWANG_CLUSTER_DETECTION_HOUR = int(os.environ.get("SHOUWANG_CLUSTER_DETECTION_HOUR", "3"))
 
+# Risk levels (decisions 1100, 1120): a health commission's own rule kinds are modules that call
+# shouwang.epi.risk_rules.register_rule_kind, named here (comma-separated dotted paths).
+SHOUWANG_RISK_RULE_KINDS = [p.strip() for p in os.environ.get("SHOUWANG_RISK_RULE_KINDS", "")
+                            .split(",") if p.strip()]
+
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
