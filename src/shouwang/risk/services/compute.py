@@ -27,6 +27,7 @@ failure leaves nothing half-written.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -35,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -111,12 +112,13 @@ def levels_compute_range(*, disease: str, start: date, end: date, publish: bool 
     result = ComputeResult(disease=disease)
     total = (end - start).days + 1
     report = progress or (lambda done, total, stage: None)
-    published = set(Publication.objects.filter(disease_id=disease, day__gte=start,
-                                               day__lte=end).values_list("day", flat=True))
-    result.skipped_published = sorted(published)
     computed_at = timezone.now()
     # SQLite: a big page cache and rare checkpoints while a million rows go in (the import's).
     with bulk_session(), transaction.atomic():
+        _lock(disease)
+        published = set(Publication.objects.filter(disease_id=disease, day__gte=start,
+                                                   day__lte=end).values_list("day", flat=True))
+        result.skipped_published = sorted(published)
         done = 0
         for a, b in _segments(disease, start, end, published):
             rule_sets = rule_sets_in_force(disease, a)
@@ -151,6 +153,17 @@ def levels_compute_range(*, disease: str, start: date, end: date, publish: bool 
                 result.published.append(day)
                 report(i + 1, len(result.computed), "published")
     return result
+
+
+def _lock(disease: str) -> None:
+    """One computation of a disease at a time (PostgreSQL: a transaction-scoped advisory lock;
+    a second daily job waits, then sees the first's rows and publications). SQLite serialises
+    writers on its own."""
+    if connection.vendor != "postgresql":
+        return
+    key = zlib.crc32(f"risk-levels:{disease}".encode()) - 2**31
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def _offset(report: Progress, base: int, total: int) -> Callable[[int, str], None]:
