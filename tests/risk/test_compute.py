@@ -53,6 +53,9 @@ def test_a_quiet_day_has_a_low_row_for_every_county(officers: dict[str, Any]) ->
     assert row.rule_set.code == "cn-county-2020" and row.division_level == "county"
     assert row.since == ONSET and row.previous_level == "" and row.publication is None
     assert row.inputs["window_days"] == 14 and row.inputs["threshold"] == 50
+    assert row.inputs["high_count"] == "cumulative"
+    assert set(row.inputs) == {"new_in_window", "cumulative", "counted", "cluster_in_window",
+                               "quiet_days", "streak", "window_days", "threshold", "high_count"}
     assert result.computed == [ONSET] and result.rows == 4
     assert result.last_day_levels == {"low": 4, "medium": 0, "high": 0}
 

@@ -72,9 +72,8 @@ class Reasons:
             inputs = {"new_in_window": new, "cumulative": cumulative, "counted": counted,
                       "streak": streak, "window_days": self.params.get("window_days"),
                       "threshold": self.params.get("high_threshold"),
+                      "high_count": self.params.get("high_count", "cumulative"),
                       **self.held_inputs(code, level)}
-            if self.params.get("high_count") == "window":
-                inputs["high_count"] = "window"
             found = reason_text(REASON_NAMES[code], inputs)[:400]
             self._memo[key] = found
         return found
@@ -84,9 +83,8 @@ def inputs_json(params: Mapping[str, Any]) -> tuple[str, str]:
     """A %-template of a cell's inputs JSON (the numbers, then the rule's constants), and the
     rule's constants as JSON members; the same text json.dumps would make, made faster."""
     constants = {"window_days": params.get("window_days"),
-                 "threshold": params.get("high_threshold")}
-    if params.get("high_count") == "window":
-        constants["high_count"] = "window"
+                 "threshold": params.get("high_threshold"),
+                 "high_count": params.get("high_count", "cumulative")}
     tail = json.dumps(constants, ensure_ascii=False)[1:-1]
     return ('{"new_in_window": %d, "cumulative": %d, "counted": %d, '
             '"cluster_in_window": %s, "quiet_days": %d, "streak": %d, ', tail)
