@@ -99,7 +99,8 @@ def test_township_rows_while_not_trivially_low(officers: dict[str, Any]) -> None
     # The sub-county rule steps down after 14 quiet days: the window also says low then.
     low = rows(DIAG + timedelta(days=15))["420111001"]
     assert low.level == "low" and low.reason_code == "stepped_down"
-    assert low.inputs["step_days"] == 14
+    assert low.inputs["step_days"] == 14 and low.inputs["level"] == "low"
+    assert low.reason == "连续 14 天无新增，降为低风险"
     # The day it came down has a row (previous medium); from the next day, no row: low.
     assert rows(DIAG + timedelta(days=15))["420111001"].previous_level == "medium"
     assert "420111001" not in rows(DIAG + timedelta(days=16))
