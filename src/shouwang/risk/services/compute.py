@@ -115,7 +115,7 @@ def levels_compute_range(*, disease: str, start: date, end: date, publish: bool 
     computed_at = timezone.now()
     # SQLite: a big page cache and rare checkpoints while a million rows go in (the import's).
     with bulk_session(), transaction.atomic():
-        _lock(disease)
+        lock_disease(disease)
         published = set(Publication.objects.filter(disease_id=disease, day__gte=start,
                                                    day__lte=end).values_list("day", flat=True))
         result.skipped_published = sorted(published)
@@ -155,10 +155,10 @@ def levels_compute_range(*, disease: str, start: date, end: date, publish: bool 
     return result
 
 
-def _lock(disease: str) -> None:
-    """One computation of a disease at a time (PostgreSQL: a transaction-scoped advisory lock;
-    a second daily job waits, then sees the first's rows and publications). SQLite serialises
-    writers on its own."""
+def lock_disease(disease: str) -> None:
+    """One computation or publication of a disease at a time (PostgreSQL: a transaction-scoped
+    advisory lock; a second daily job waits, then sees the first's rows and publications, and a
+    publication never links rows a recomputation is replacing). SQLite serialises writers."""
     if connection.vendor != "postgresql":
         return
     key = zlib.crc32(f"risk-levels:{disease}".encode()) - 2**31

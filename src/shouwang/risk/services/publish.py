@@ -33,7 +33,7 @@ from shouwang.core.errors import InvalidInput
 from shouwang.core.models import AuditAction
 from shouwang.geo.models import Division
 from shouwang.risk.models import RANK, AreaRisk, Publication, RiskLevel
-from shouwang.risk.services.compute import check_disease, day_start
+from shouwang.risk.services.compute import check_disease, day_start, lock_disease
 from shouwang.warning.models import Notification
 from shouwang.warning.services.notify import APP_CHANNEL, _deliver
 
@@ -52,6 +52,7 @@ def levels_publish(*, disease: str, day: date, actor: User | None = None,
                    notify: bool = True) -> Publication:
     check_disease(disease)
     with transaction.atomic():
+        lock_disease(disease)
         existing = Publication.objects.filter(disease_id=disease, day=day).first()
         if existing is not None:
             if notify and existing.notified_at is None:
