@@ -22,12 +22,13 @@ _LEVEL_OF_LENGTH = {6: Level.COUNTY, 9: Level.TOWNSHIP, 12: Level.VILLAGE}
 
 def publish_levels(day: date, levels: dict[str, str], *, disease: str = "covid19",
                    effective_at: datetime | None = None,
+                   published_at: datetime | None = None,
                    since: dict[str, date] | None = None) -> Publication:
     county_rules = RuleSet.objects.get(code="cn-county-2020", version=1)
     finer_rules = RuleSet.objects.get(code="cn-subcounty-2021", version=1)
     start = timezone.make_aware(datetime.combine(day, time()))
     publication = Publication.objects.create(
-        disease_id=disease, day=day, published_at=start, effective_at=effective_at or start,
+        disease_id=disease, day=day, published_at=published_at or start, effective_at=effective_at or start,
         n_high=sum(v == "high" for v in levels.values()),
         n_medium=sum(v == "medium" for v in levels.values()))
     codes = dict.fromkeys(Division.objects.filter(level=Level.COUNTY)

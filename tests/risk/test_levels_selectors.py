@@ -123,3 +123,15 @@ def test_the_province_rollup_lists_the_risk_areas_and_the_all_low_provinces(
     assert [a.code for a in hubei.medium] == ["420111"]
     assert hubei.high[0].place == "湖北省 武汉市 武昌区"
     assert (hubei.counties, hubei.counties_high, hubei.counties_medium) == (3, 1, 1)
+
+
+@pytest.mark.django_db
+def test_a_day_published_later_is_in_force_when_that_day_is_looked_at(divisions: None) -> None:
+    """History filled in afterwards (a backfill, the demo) takes effect when published, yet
+    anyone looking at that day — a date picker, a download for the day — must see its levels."""
+    published_later = _at(DAY + timedelta(days=30))
+    publish_levels(DAY, {"420106": "high"}, effective_at=published_later,
+                   published_at=published_later)
+    assert publication_in_force(at=_at(DAY, 20)).day == DAY
+    assert levels_in_force(at=_at(DAY, 20))["420106"].level == "high"
+    assert publication_in_force(at=_at(DAY - timedelta(days=1), 20)) is None

@@ -6,7 +6,8 @@ them to anyone). Officer-only views (computed but unpublished days, override his
 go through the scoped readers in selectors.history.
 
 In force at a moment `at`:
-- the latest publication of the disease whose `effective_at` ≤ `at` gives every area's level;
+- the latest publication of the disease for a day up to `at`'s date gives every area's level
+  (`publication_in_force`: one scheduled ahead waits for its effective time);
 - an override active at `at` (effective_at ≤ at, not ended, not revoked by then) replaces its
   area's level;
 - an area without a row in that publication is low (sub-county areas are stored only while
@@ -21,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from shouwang.core.scoping import prefix_q
@@ -63,8 +64,13 @@ def _ancestor_codes(code: str) -> list[str]:
 
 def publication_in_force(disease: str = DEFAULT_DISEASE,
                          at: datetime | None = None) -> Publication | None:
+    """The publication whose levels hold at `at`: the latest of a day up to `at`'s date (in
+    Asia/Shanghai). One published with an effective time set ahead of its publication (for the
+    next morning) waits for that time; one published late (a missed night, a backfill) holds
+    for its own day, so that looking at a past day shows that day's levels."""
     at = at or timezone.now()
-    return (Publication.objects.filter(disease_id=disease, effective_at__lte=at)
+    return (Publication.objects.filter(disease_id=disease, day__lte=timezone.localdate(at))
+            .exclude(effective_at__gt=at, published_at__lt=F("effective_at"))
             .order_by("-day").first())
 
 
