@@ -1,5 +1,5 @@
 import io
-from datetime import date
+from datetime import date, timedelta
 from unittest import mock
 
 import pytest
@@ -150,3 +150,20 @@ def test_run_jobs_runs_a_registered_job_for_a_day():
     assert seen == [date(2026, 3, 1)]
     assert "test.count" in out.getvalue()
     assert 'test.count 2026-03-01: {"n": 1}' in out.getvalue()
+
+
+def test_run_jobs_without_a_date_runs_each_job_for_its_own_default_day():
+    from django.utils import timezone
+
+    seen: dict[str, date] = {}
+    nightly = jobs.ScheduledJob(name="test.nightly",
+                                run=lambda day: seen.setdefault("nightly", day) and {})
+    today = jobs.ScheduledJob(name="test.today", run=lambda day: seen.setdefault("today", day)
+                              and {}, default_days_back=0)
+    with mock.patch.dict(jobs._SCHEDULED, clear=True):
+        jobs.register_scheduled_job(nightly)
+        jobs.register_scheduled_job(today)
+        call_command("run-jobs", "test.nightly", "test.today", stdout=io.StringIO())
+    assert seen == {"nightly": timezone.localdate() - timedelta(days=1),
+                    "today": timezone.localdate()}
+    assert jobs.scheduled_jobs()["risk-levels"].default_days_back == 0

@@ -117,6 +117,9 @@ class ScheduledJob:
     name: str
     run: Callable[[date], dict[str, Any]]
     description: str = ""
+    # The day run without --date, counted back from today: the nightly analytics judge
+    # yesterday (1); a job producing the day's own findings (risk levels in force today) 0.
+    default_days_back: int = 1
 
 
 _SCHEDULED: dict[str, ScheduledJob] = {}

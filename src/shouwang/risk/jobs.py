@@ -19,4 +19,6 @@ register_scheduled_job(ScheduledJob(
     name="risk-levels", run=_risk_levels,
     description="area risk levels of every division for the day (counties, and townships and "
                 "villages with cases), published with SHOUWANG_RISK_AUTO_PUBLISH; tells the "
-                "officers of the areas that went up or down"))
+                "officers of the areas that went up or down",
+    # The levels in force today, from the cases up to yesterday: without --date, today.
+    default_days_back=0))

@@ -13,12 +13,13 @@ from shouwang.core.jobs import scheduled_jobs
 
 
 class Command(BaseCommand):
-    help = "Run a scheduled job for a date (default: yesterday), or --list them."
+    help = "Run a scheduled job for a date (default: its own, mostly yesterday), or --list them."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("names", nargs="*", help="jobs to run, in order ('all' runs every one)")
         parser.add_argument("--date", type=date.fromisoformat, default=None,
-                            help="the day to compute, YYYY-MM-DD (default: yesterday)")
+                            help="the day to compute, YYYY-MM-DD (default: yesterday; "
+                                 "today for risk-levels)")
         parser.add_argument("--list", action="store_true", help="list the registered jobs")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -38,8 +39,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"unknown job(s): {', '.join(unknown)}; known: {', '.join(registry) or 'none'}"
             )
-        day: date = options["date"] or timezone.localdate() - timedelta(days=1)
         for name in names:
-            result = registry[name].run(day)
+            job = registry[name]
+            day: date = options["date"] or (
+                timezone.localdate() - timedelta(days=job.default_days_back))
+            result = job.run(day)
             self.stdout.write(f"{name} {day.isoformat()}: "
                               f"{json.dumps(result, ensure_ascii=False, default=str)}")
