@@ -238,7 +238,12 @@ SHOUWANG_INVESTIGATIONS_OPEN_MINUTES = int(
     os.environ.get("SHOUWANG_INVESTIGATIONS_OPEN_MINUTES", "10"))
 SHOUWANG_CLUSTER_DETECTION_HOUR = int(os.environ.get("SHOUWANG_CLUSTER_DETECTION_HOUR", "3"))
 
-# Risk levels (decisions 1100, 1120): a health commission's own rule kinds are modules that call
+# Risk levels (decisions 1100, 1120): the daily job computes the levels in force today at
+# HOUR:MINUTE local time and publishes them unless AUTO_PUBLISH is 0 (then an officer does).
+SHOUWANG_RISK_AUTO_PUBLISH = os.environ.get("SHOUWANG_RISK_AUTO_PUBLISH", "1") == "1"
+SHOUWANG_RISK_LEVELS_HOUR = int(os.environ.get("SHOUWANG_RISK_LEVELS_HOUR", "0"))
+SHOUWANG_RISK_LEVELS_MINUTE = int(os.environ.get("SHOUWANG_RISK_LEVELS_MINUTE", "20"))
+# A health commission's own rule kinds are modules that call
 # shouwang.epi.risk_rules.register_rule_kind, named here (comma-separated dotted paths).
 SHOUWANG_RISK_RULE_KINDS = [p.strip() for p in os.environ.get("SHOUWANG_RISK_RULE_KINDS", "")
                             .split(",") if p.strip()]
