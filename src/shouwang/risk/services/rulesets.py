@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -37,7 +37,7 @@ from shouwang.core.models import AuditAction
 from shouwang.core.scoping import jurisdiction_prefix
 from shouwang.epi import risk_rules
 from shouwang.geo.models import Division, Level
-from shouwang.risk.models import AreaRisk, Publication, RuleSet
+from shouwang.risk.models import AreaRisk, Publication, RuleSet, TravelPolicy
 from shouwang.surveillance.models import Classification, Disease
 
 if TYPE_CHECKING:
@@ -242,6 +242,44 @@ def load_rule_kinds(paths: Iterable[str]) -> list[str]:
     return problems
 
 
+# --- versioned data: the version before and the scope ---------------------------------------
+
+V = TypeVar("V", RuleSet, TravelPolicy)
+
+
+def latest_version(model: type[V], code: str, actor: User,
+                   errors: dict[str, list[str]]) -> V | None:
+    """The latest version of `code` (locked: two new versions at once are serialised), or None
+    for a new code. A code of another jurisdiction answers 404 (NotFound) before anything
+    else is said about the input."""
+    if not code or errors:
+        return None
+    previous = model.objects.select_for_update().filter(code=code).order_by("-version").first()
+    if previous is not None:
+        prefix = jurisdiction_prefix(actor)
+        if prefix is None or not previous.scope_prefix.startswith(prefix):
+            raise NotFound(code)
+    return previous
+
+
+def _given(data: Mapping[str, Any], previous: RuleSet | TravelPolicy | None,
+           ) -> Callable[[str, Any], Any]:
+    """A reader of the input where a field left out of a new version keeps the previous one's."""
+    def given(name: str, default: Any) -> Any:
+        value = data.get(name)
+        return default if value in (None, "") and previous is not None else value
+    return given
+
+
+def version_scope(actor: User, previous: RuleSet | TravelPolicy | None, scope_code: Any,
+                  errors: dict[str, list[str]]) -> Division | None:
+    """The division a (new version of a) rule set or policy applies to: the one given, which
+    the actor must govern, else the previous version's."""
+    if previous is not None and scope_code is None:
+        return Division.objects.filter(prefix=previous.scope_prefix).order_by("code").first()
+    return governed_division(actor, str(scope_code or ""), errors)
+
+
 # --- the service ------------------------------------------------------------------------------
 
 
@@ -256,24 +294,9 @@ def ruleset_create(*, actor: User, data: Mapping[str, Any]) -> RuleSet:
     if not CODE_RE.match(code):
         errors["code"] = [_("规则代码只能包含小写字母、数字和连字符，最多 48 个字符。")]
     with transaction.atomic():
-        previous = (RuleSet.objects.select_for_update().filter(code=code)
-                    .order_by("-version").first() if code and not errors else None)
-        if previous is not None:
-            # The code's own scope first: a code of another jurisdiction answers 404.
-            prefix = jurisdiction_prefix(actor)
-            if prefix is None or not previous.scope_prefix.startswith(prefix):
-                raise NotFound(code)
-
-        def given(name: str, default: Any) -> Any:
-            value = data.get(name)
-            return default if value in (None, "") and previous is not None else value
-
-        scope_code = given("scope", None)
-        if previous is not None and scope_code is None:
-            division = Division.objects.filter(prefix=previous.scope_prefix).order_by(
-                "code").first()
-        else:
-            division = governed_division(actor, str(scope_code or ""), errors)
+        previous = latest_version(RuleSet, code, actor, errors)
+        given = _given(data, previous)
+        division = version_scope(actor, previous, given("scope", None), errors)
         if division is not None and division.level not in (Level.NATION, Level.PROVINCE,
                                                             Level.PREFECTURE, Level.COUNTY,
                                                             Level.TOWNSHIP):

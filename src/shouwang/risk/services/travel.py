@@ -24,22 +24,23 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from shouwang.core.audit import audit_log
-from shouwang.core.errors import InvalidInput, NotFound
+from shouwang.core.errors import InvalidInput
 from shouwang.core.models import AuditAction
-from shouwang.core.scoping import jurisdiction_prefix
-from shouwang.geo.models import Division, Level
+from shouwang.geo.models import Level
 from shouwang.risk.models import QuarantineKind, RiskLevel, TravelPolicy, TravelRule
 from shouwang.risk.services.rulesets import (
     CODE_RE,
     NAME_MAX,
     NOTE_MAX,
     OVERRIDE,
+    _given,
     check_effective_from,
-    governed_division,
+    latest_version,
     locked_disease,
     may_change_rules,
     parse_day,
     text_field,
+    version_scope,
 )
 
 if TYPE_CHECKING:
@@ -172,23 +173,9 @@ def travel_policy_create(*, actor: User, data: Mapping[str, Any]) -> TravelPolic
     if not CODE_RE.match(code):
         errors["code"] = [_("政策代码只能包含小写字母、数字和连字符，最多 48 个字符。")]
     with transaction.atomic():
-        previous = (TravelPolicy.objects.select_for_update().filter(code=code)
-                    .order_by("-version").first() if code and not errors else None)
-        if previous is not None:
-            prefix = jurisdiction_prefix(actor)
-            if prefix is None or not previous.scope_prefix.startswith(prefix):
-                raise NotFound(code)
-
-        def given(name: str, default: Any) -> Any:
-            value = data.get(name)
-            return default if value in (None, "") and previous is not None else value
-
-        scope_code = given("scope", None)
-        if previous is not None and scope_code is None:
-            division = Division.objects.filter(prefix=previous.scope_prefix).order_by(
-                "code").first()
-        else:
-            division = governed_division(actor, str(scope_code or ""), errors)
+        previous = latest_version(TravelPolicy, code, actor, errors)
+        given = _given(data, previous)
+        division = version_scope(actor, previous, given("scope", None), errors)
         if division is not None and division.level not in (Level.NATION, Level.PROVINCE):
             errors.setdefault("scope", []).append(
                 _("出行政策的适用范围应为全国或一个省（到达该省的出行）。"))
