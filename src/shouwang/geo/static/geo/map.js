@@ -4,33 +4,6 @@
 (function () {
   "use strict";
 
-  function linesTrace(collection) {
-    var lon = [], lat = [];
-    collection.features.forEach(function (f) {
-      var g = f.geometry;
-      var parts = g.type === "LineString" ? [g.coordinates] : g.coordinates;
-      parts.forEach(function (line) {
-        line.forEach(function (p) { lon.push(p[0]); lat.push(p[1]); });
-        lon.push(null); lat.push(null);
-      });
-    });
-    return {type: "scattergeo", mode: "lines", lon: lon, lat: lat, hoverinfo: "skip",
-            line: {width: 1, color: "#555"}, showlegend: false};
-  }
-
-  // Plotly's geo subplot fetches a world base map from its CDN unless one is registered. The
-  // divisions are the whole map here, so an empty base map (every layer hidden) is registered.
-  function registerEmptyBaseMap() {
-    var empty = {type: "GeometryCollection", geometries: []};
-    var assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};
-    assets.topojson = assets.topojson || {};
-    assets.topojson.world_110m = {
-      type: "Topology", arcs: [],
-      objects: {land: empty, ocean: empty, lakes: empty, rivers: empty, coastlines: empty,
-                countries: empty, subunits: empty}
-    };
-  }
-
   function draw(el, collection, lines) {
     var prefix = el.dataset.prefix || "";
     var group = parseInt(el.dataset.group || "6", 10);
@@ -58,14 +31,14 @@
       colorscale: "YlGnBu", showscale: false, marker: {line: {width: 0.5, color: "#fff"}}
     };
     var data = [trace];
-    if (!prefix && lines) { data.push(linesTrace(lines)); }
+    if (!prefix && lines) { data.push(window.ShouwangGeo.linesTrace(lines)); }
     var layout = {
       margin: {l: 0, r: 0, t: 0, b: 0}, height: 520, dragmode: false,
       paper_bgcolor: "#fff",
       geo: {scope: "world", resolution: 110, fitbounds: "locations", visible: false, bgcolor: "#fff",
             projection: {type: "mercator"}}
     };
-    registerEmptyBaseMap();
+    window.ShouwangGeo.registerEmptyBaseMap();
     window.Plotly.newPlot(el, data, layout, {displayModeBar: false, responsive: true});
     el.on("plotly_click", function (ev) {
       if (!ev.points || !ev.points.length || ev.points[0].location === undefined) { return; }

@@ -9,32 +9,6 @@
   var COLOURS = {low: "#2e9d4f", medium: "#f08c00", high: "#d62728"};
   var RANK = {low: 0, medium: 1, high: 2};
 
-  function linesTrace(collection) {
-    var lon = [], lat = [];
-    collection.features.forEach(function (f) {
-      var g = f.geometry;
-      var parts = g.type === "LineString" ? [g.coordinates] : g.coordinates;
-      parts.forEach(function (line) {
-        line.forEach(function (p) { lon.push(p[0]); lat.push(p[1]); });
-        lon.push(null); lat.push(null);
-      });
-    });
-    return {type: "scattergeo", mode: "lines", lon: lon, lat: lat, hoverinfo: "skip",
-            line: {width: 1, color: "#555"}, showlegend: false};
-  }
-
-  // As geo/map.js: an empty base map, so that Plotly fetches nothing from its CDN.
-  function registerEmptyBaseMap() {
-    var empty = {type: "GeometryCollection", geometries: []};
-    var assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};
-    assets.topojson = assets.topojson || {};
-    assets.topojson.world_110m = {
-      type: "Topology", arcs: [],
-      objects: {land: empty, ocean: empty, lakes: empty, rivers: empty, coastlines: empty,
-                countries: empty, subunits: empty}
-    };
-  }
-
   // The middle of a shape's bounding box (good enough to place a dot on a county).
   function middle(geometry) {
     var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
@@ -90,7 +64,7 @@
       marker: {line: {width: lineWidth, color: lineColour}}
     };
     var traces = [trace];
-    if (!prefix && lines) { traces.push(linesTrace(lines)); }
+    if (!prefix && lines) { traces.push(window.ShouwangGeo.linesTrace(lines)); }
     // City districts are a few pixels wide on a province's map: a dot at the middle of every
     // medium or high county keeps it visible (hover and click as on the shape).
     var dots = {lon: [], lat: [], color: [], text: [], ids: []};
@@ -105,7 +79,7 @@
                    text: dots.text, customdata: dots.ids, hoverinfo: "text", showlegend: false,
                    marker: {size: 11, color: dots.color, line: {width: 1.5, color: "#fff"}}});
     }
-    registerEmptyBaseMap();
+    window.ShouwangGeo.registerEmptyBaseMap();
     window.Plotly.newPlot(el, traces, {
       margin: {l: 0, r: 0, t: 0, b: 0}, height: 480, dragmode: false, paper_bgcolor: "#fff",
       geo: {scope: "world", resolution: 110, fitbounds: "locations", visible: false,
