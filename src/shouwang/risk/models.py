@@ -132,10 +132,15 @@ class RiskOverride(models.Model):
 
 class AreaRisk(models.Model):
     """One area's level on one day. `day` is the day the level is in force; its inputs count
-    the cases dated up to and including the day before."""
+    the cases dated up to and including the day before.
+
+    A year of every area is ~1.5 million rows written in one go, so it has only the indexes
+    a reader uses (decision 1100): no single-column ones on disease (first in the unique
+    index), rule set or override (they only serve a PROTECT check on deleting one of those,
+    which never happens), and the one by level only over the rows above low."""
 
     disease = models.ForeignKey(Disease, on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("病种"))
+                                verbose_name=_("病种"), db_index=False)
     division_code = models.CharField(_("区划"), max_length=12)
     division_level = models.CharField(_("区划级别"), max_length=12)
     day = models.DateField(_("日期"))
@@ -143,14 +148,14 @@ class AreaRisk(models.Model):
     # In force: the computed level, or the override's when one was active at the day's start.
     level = models.CharField(_("风险等级"), max_length=8, choices=RiskLevel.choices)
     rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("规则"))
+                                 verbose_name=_("规则"), db_index=False)
     # RiskResult.explain(): new_in_window, cumulative, counted, cluster_in_window, quiet_days,
     # streak; plus "window_days" and "threshold" of the rule, so the reason reads alone.
     inputs = models.JSONField(_("判定依据数据"))
     reason_code = models.CharField(_("判定理由代码"), max_length=24)
     reason = models.CharField(_("判定理由"), max_length=400)  # in Chinese, as published
     override = models.ForeignKey(RiskOverride, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+", verbose_name=_("人工调整"))
+                                 related_name="+", verbose_name=_("人工调整"), db_index=False)
     previous_level = models.CharField(_("前一日等级"), max_length=8, blank=True)
     # The first day of the current run of `level` (for "medium since …").
     since = models.DateField(_("起始日期"))
@@ -165,7 +170,9 @@ class AreaRisk(models.Model):
         ordering = ["-day", "division_code"]
         constraints = [models.UniqueConstraint(fields=["disease", "day", "division_code"],
                                                name="risk_arearisk_once")]
-        indexes = [models.Index(fields=["disease", "day", "level"]),
+        indexes = [models.Index(fields=["disease", "day", "level"],
+                                condition=~models.Q(level=RiskLevel.LOW),
+                                name="risk_arearisk_raised"),
                    models.Index(fields=["division_code", "day"])]
 
     def __str__(self) -> str:
