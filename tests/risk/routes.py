@@ -12,6 +12,9 @@ from tests.jurisdiction import scoped_route, unscoped_route  # noqa: F401
 unscoped_route("risk-public:province",
                "the public map zoomed into a province: published levels and division names "
                "only, open to anyone without login")
+unscoped_route("risk-public:area",
+               "one area's public page: its published levels, their reasons and division "
+               "names only, open to anyone without login")
 
 # --- Levels in force, area history, overrides (api/levels.py, api/overrides.py,
 # views/levels.py, views/overrides.py; decision 1110). The area page and the history API take

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from shouwang.risk.models import RiskOverride
+from shouwang.risk.models import AreaRisk, RiskOverride
+from shouwang.risk.reasons import reason_text
 from tests.risk.levels_factory import publish_levels
 from tests.tracing.cases import make_case
 
@@ -34,6 +35,15 @@ def published(divisions: None) -> None:
 
 def _get(client: Client, name: str, *args: str, **params: str) -> Any:
     return client.get(reverse(f"risk-public:{name}", args=args), params)
+
+
+def _english_reason(code: str) -> str:
+    """The rule's reason of `code`'s row of DAY in English, as reasons.reason_text gives it."""
+    row = AreaRisk.objects.get(day=DAY, division_code=code)
+    with translation.override("en"):
+        text = reason_text(row.reason_code, row.inputs)
+    assert text and not re.search(r"[\u4e00-\u9fff]", text)
+    return text
 
 
 def _csv(response: Any) -> list[dict[str, str]]:
@@ -119,12 +129,15 @@ def test_the_downloads_hold_every_column_and_agree(published: None) -> None:
     client = Client()
     body = _get(client, "levels-json", date=DAY.isoformat()).json()
     rows = _csv(_get(client, "levels-csv", date=DAY.isoformat()))
-    assert list(rows[0]) == body["columns"] == ["code", "name", "level", "since", "rule_set",
-                                                "rule_set_version", "reason", "effective_at"]
+    assert list(rows[0]) == body["columns"] == [
+        "code", "name", "name_en", "level", "since", "rule_set", "rule_set_version", "reason",
+        "reason_en", "effective_at"]
     by_code = {r["code"]: r for r in rows}
     assert by_code["420106"] == {
-        "code": "420106", "name": "武昌区", "level": "high", "since": "2026-02-09",
-        "rule_set": "cn-county-2020", "rule_set_version": "1", "reason": "test high",
+        "code": "420106", "name": "武昌区", "name_en": "Wuchang Qu", "level": "high",
+        "since": "2026-02-09", "rule_set": "cn-county-2020", "rule_set_version": "1",
+        "reason": "test high",
+        "reason_en": _english_reason("420106"),
         "effective_at": "2026-02-10T00:00:00+08:00"}
     assert by_code["420111001"]["rule_set"] == "cn-subcounty-2021"
     assert len(rows) == len(body["levels"]) == 5   # the four sample counties and a township
@@ -143,6 +156,7 @@ def test_an_override_in_force_shows_with_its_own_reason_and_moment(
     rows = {r["code"]: r for r in _get(Client(), "levels-json",
                                       date=DAY.isoformat()).json()["levels"]}
     assert rows["430102"]["level"] == "medium" and rows["430102"]["reason"] == "专家研判"
+    assert rows["430102"]["reason_en"] == "Overridden: 专家研判"
     assert rows["430102"]["effective_at"] == "2026-02-10T15:00:00+08:00"
 
 
@@ -150,11 +164,11 @@ def test_an_override_in_force_shows_with_its_own_reason_and_moment(
 def test_the_areas_list_filters_by_province_and_level(published: None) -> None:
     client = Client()
     rows = _get(client, "areas", date=DAY.isoformat()).context["areas"]
-    assert [(a.code, above) for a, above in rows] == [
+    assert [(a.code, a.above) for a in rows] == [
         ("420106", "湖北省 武汉市"), ("420111001", "湖北省 武汉市 洪山区"),
         ("420111", "湖北省 武汉市")]                           # high first
     medium = _get(client, "areas", date=DAY.isoformat(), level="medium").context["areas"]
-    assert [a.code for a, _ in medium] == ["420111"]
+    assert [a.code for a in medium] == ["420111"]
     hunan = _get(client, "areas", date=DAY.isoformat(), province="43")
     assert hunan.context["areas"] == [] and 'data-testid="areas-empty"' in hunan.content.decode()
 
@@ -223,7 +237,8 @@ def test_no_public_response_holds_personal_data(published: None) -> None:
     client = Client()
     pages = [("map", (), {}), ("province", ("42",), {}), ("areas", (), {}),
              ("search", (), {"q": "武昌"}), ("search", (), {"q": "欧阳"}),
-             ("levels-json", (), {}), ("levels-csv", (), {})]
+             ("levels-json", (), {}), ("levels-csv", (), {}), ("area", ("420106",), {}),
+             ("area", ("420111001",), {})]
     bodies = []
     for language in ("zh-hans", "en"):
         client.cookies["django_language"] = language
@@ -232,7 +247,7 @@ def test_no_public_response_holds_personal_data(published: None) -> None:
                 response = _get(client, name, *args, **params, **extra)
                 assert response.status_code == 200
                 bodies.append(response.content.decode("utf-8"))
-    assert len(bodies) == 42
+    assert len(bodies) == 54
     for body in bodies:
         assert not ID_NUMBER.search(body), ID_NUMBER.search(body)
         assert not PHONE.search(body), PHONE.search(body)

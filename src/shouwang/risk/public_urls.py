@@ -25,3 +25,10 @@ urlpatterns += [
     path("travel/", travel_views.public_travel, name="travel"),
     path("travel.json", travel_views.public_travel_json, name="travel-json"),
 ]
+
+# --- one area's public page: level, reason, 90-day history (views/public_area.py; 1130) ---
+from shouwang.risk.views import public_area  # noqa: E402
+
+urlpatterns += [
+    re_path(r"^areas/(?P<code>[0-9]{6}|[0-9]{9}|[0-9]{12})/$", public_area.area, name="area"),
+]

@@ -29,7 +29,7 @@ from shouwang.core.validators import query_date
 from shouwang.geo.models import Division, Level
 from shouwang.risk.models import RiskLevel
 from shouwang.risk.selectors import public as selectors
-from shouwang.risk.selectors.rollup import RiskArea, province_rollup
+from shouwang.risk.selectors.rollup import english_active, province_rollup
 
 MAX_AGE = 120  # seconds: levels change once a day, overrides at any moment
 MAX_QUERY = 40
@@ -122,7 +122,9 @@ def cacheable(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 def _context(query: PublicQuery, **extra: Any) -> dict[str, Any]:
     first, last = selectors.published_range()
     return {"query": query, "first_day": first, "last_day": last,
-            "today": timezone.localdate(), "risky_day": selectors.latest_risky_day(),
+            "english": english_active(), "today": timezone.localdate(),
+            "risky_day": selectors.latest_risky_day(),
+            "day_query": "?" + urlencode({"date": query.day.isoformat()}) if query.day else "",
             **extra}
 
 
@@ -132,33 +134,30 @@ def risk_map(request: HttpRequest, province: str | None = None) -> HttpResponse:
     if query.errors:
         return bad_request(request, query.errors)
     at = selectors.public_moment(query.day)
-    snapshot = selectors.public_snapshot(at)
-    scoped = selectors.public_snapshot(at, query.prefix) if query.prefix else snapshot
-    rollup = province_rollup(at=at)
+    english = english_active()
+    snapshot = selectors.public_snapshot(at, english=english)
+    scoped = (selectors.public_snapshot(at, query.prefix, english=english) if query.prefix
+              else snapshot)
+    rollup = province_rollup(at=at, english=english)
+    panel = request.GET.get("part") == "panel"
     context = _context(
         query, snapshot=scoped, national=snapshot, at=at,
         rollup=[r for r in rollup if not r.all_low],
         provinces_all_low=sum(r.all_low for r in rollup if r.counties),
         provinces_with_counties=sum(1 for r in rollup if r.counties),
-        map_data=snapshot.map_data(),
+        map_data=None if panel else snapshot.map_data(
+            selectors.map_names() if english else None),
         map_url=static("risk/map/china.json"),
         province_base=static("risk/map/p/"),
         page_base=reverse("risk-public:map"),
         panel_query=query.params(part="panel"),
         date_query=query.params(province=""),
         list_limit=LIST_LIMIT)
-    template = ("risk/public/map_panel.html" if request.GET.get("part") == "panel"
-                else "risk/public/map.html")
+    template = "risk/public/map_panel.html" if panel else "risk/public/map.html"
     return cacheable(request, render(request, template, context))
 
 
 LIST_LIMIT = 60
-
-
-def _above(area: RiskArea) -> str:
-    """The area's place without its own name: the divisions it lies in."""
-    head, _, last = area.place.rpartition(" ")
-    return head if last == area.name else area.place
 
 
 def areas(request: HttpRequest) -> HttpResponse:
@@ -167,10 +166,12 @@ def areas(request: HttpRequest) -> HttpResponse:
     if query.errors:
         return bad_request(request, query.errors)
     at = selectors.public_moment(query.day)
-    snapshot = selectors.public_snapshot(at, query.prefix)
-    shown = [(a, _above(a)) for a in snapshot.areas if not query.level or a.level == query.level]
-    provinces = list(Division.objects.filter(level=Level.PROVINCE).order_by("code")
-                     .values_list("code", "name"))
+    english = english_active()
+    snapshot = selectors.public_snapshot(at, query.prefix, english=english)
+    shown = [a for a in snapshot.areas if not query.level or a.level == query.level]
+    provinces = [(code, (name_en or name) if english else name) for code, name, name_en in
+                 Division.objects.filter(level=Level.PROVINCE).order_by("code")
+                 .values_list("code", "name", "name_en")]
     return cacheable(request, render(request, "risk/public/areas.html", _context(
         query, snapshot=snapshot, at=at, areas=shown, provinces=provinces,
         levels=[(RiskLevel.HIGH.value, RiskLevel.HIGH.label),
@@ -184,6 +185,6 @@ def search(request: HttpRequest) -> HttpResponse:
     if query.errors:
         return bad_request(request, query.errors)
     at = selectors.public_moment(query.day)
-    hits = selectors.place_search(query.q, at) if query.q else []
+    hits = selectors.place_search(query.q, at, english=english_active()) if query.q else []
     return cacheable(request, render(request, "risk/public/search.html", _context(
         query, at=at, hits=hits, limit=selectors.SEARCH_LIMIT)))

@@ -4,9 +4,11 @@
     ?province=42       one province (the first two digits of its code)
 
 One row per area with a level in force: every county, and the townships and villages with a
-stored row or an override. Columns: code, name, level, since, rule_set, rule_set_version,
-reason (in Chinese, as published), effective_at. The CSV starts with a byte-order mark so that
-Excel opens the Chinese as UTF-8. Nothing personal: levels and division names only.
+stored row or an override. Columns: code, name, name_en (pinyin), level, since, rule_set,
+rule_set_version, reason (in Chinese, as published), reason_en (the same rule in English;
+"Overridden: <the officer's reason>" for an override), effective_at. The CSV starts with a
+byte-order mark so that Excel opens the Chinese as UTF-8. Nothing personal: levels and
+division names only.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from shouwang.risk.selectors import public as selectors
 from shouwang.risk.selectors.levels import DEFAULT_DISEASE
 from shouwang.risk.views.public import bad_request, cacheable, read_query
 
-COLUMNS = ("code", "name", "level", "since", "rule_set", "rule_set_version", "reason",
-           "effective_at")
+COLUMNS = ("code", "name", "name_en", "level", "since", "rule_set", "rule_set_version",
+           "reason", "reason_en", "effective_at")
 
 
 def _iso(value: object) -> str:
@@ -49,8 +51,8 @@ def _rows(request: HttpRequest) -> tuple[dict[str, object], list[list[object]]] 
         "counties_medium": snapshot.counties_medium,
     }
     rows: list[list[object]] = [
-        [r.code, r.name, r.level, _iso(r.since), r.rule_set,
-         "" if r.rule_set_version is None else r.rule_set_version, r.reason,
+        [r.code, r.name, r.name_en, r.level, _iso(r.since), r.rule_set,
+         "" if r.rule_set_version is None else r.rule_set_version, r.reason, r.reason_en,
          _iso(r.effective_at)]
         for r in selectors.public_rows(at, query.prefix)]
     return meta, rows

@@ -20,6 +20,9 @@
   });
   var inner = {};
   data.x.forEach(function (code) { inner[code] = true; });
+  // The English page's names ({code: name_en}); the map file holds the Chinese ones.
+  var local = data.n || {};
+  function named(code, name) { return local[code] || name; }
 
   var wrap = el.parentNode;
   var tip = document.getElementById("map-tip");
@@ -45,7 +48,7 @@
                  '<g class="counties">'];
     asset.c.forEach(function (c) {
       var code = c[0];
-      state.names[code] = c[1];
+      state.names[code] = named(code, c[1]);
       (state.byProvince[code.slice(0, 2)] = state.byProvince[code.slice(0, 2)] || []).push(code);
       parts.push('<path d="' + c[2] + '" data-c="' + code + '" class="lv-' +
                  (data.l[code] || "l") + (inner[code] ? " inner" : "") + '"/>');
@@ -53,7 +56,7 @@
     parts.push('</g><g class="fine"></g><g class="provinces">');
     asset.p.forEach(function (p) {
       var short = p[0].slice(0, 2);
-      state.provinceNames[short] = p[1];
+      state.provinceNames[short] = named(p[0], p[1]);
       var nodata = !state.byProvince[short];
       parts.push('<path d="' + p[2] + '" data-p="' + short + '"' +
                  (nodata ? ' class="nodata"' : "") + "/>");
@@ -70,7 +73,7 @@
     outlineLayer = svg.querySelector(".outline");
     labelLayer = svg.querySelector(".labels");
     var texts = labelLayer.querySelectorAll("text");
-    asset.p.forEach(function (p, i) { texts[i].textContent = p[1]; });
+    asset.p.forEach(function (p, i) { texts[i].textContent = named(p[0], p[1]); });
     Array.prototype.forEach.call(svg.querySelectorAll(".counties path"), function (path) {
       state.paths[path.getAttribute("data-c")] = path;
     });
@@ -82,7 +85,7 @@
       if (pick && state.byProvince[short]) {
         var option = document.createElement("option");
         option.value = short;
-        option.textContent = p[1];
+        option.textContent = named(p[0], p[1]);
         pick.appendChild(option);
       }
     });
