@@ -120,6 +120,8 @@ def levels_compute_range(*, disease: str, start: date, end: date, publish: bool 
                                                    day__lte=end).values_list("day", flat=True))
         result.skipped_published = sorted(published)
         done = 0
+        publications: list[Publication] = []
+        publisher = _Publisher(disease, actor, publications) if publish else None
         for a, b in _segments(disease, start, end, published):
             rule_sets = rule_sets_in_force(disease, a)
             days = [a + timedelta(days=i) for i in range((b - a).days + 1)]
@@ -127,7 +129,7 @@ def levels_compute_range(*, disease: str, start: date, end: date, publish: bool 
                 result.without_rules.extend(days)
             else:
                 result.rows += _compute_segment(disease, a, b, rule_sets, computed_at,
-                                                _offset(report, done, total))
+                                                _offset(report, done, total), publisher)
                 result.computed.extend(days)
             done += len(days)
             report(done, total, "computed")
@@ -146,13 +148,51 @@ def levels_compute_range(*, disease: str, start: date, end: date, publish: bool 
                                "skipped_published": [d.isoformat()
                                                      for d in result.skipped_published]})
         if publish:
-            from shouwang.risk.services.publish import levels_publish
+            # Written published (_Publisher): told only now that every row is in.
+            from shouwang.risk.services.publish import publication_notify
 
-            for i, day in enumerate(result.computed):
-                levels_publish(disease=disease, day=day, actor=actor, notify=notify)
-                result.published.append(day)
-                report(i + 1, len(result.computed), "published")
+            for i, publication in enumerate(publications):
+                if notify:
+                    publication_notify(publication)
+                result.published.append(publication.day)
+                report(i + 1, len(publications), "published")
     return result
+
+
+class _Publisher:
+    """Publishes a segment's days as its rows are written: each day's Publication made first
+    (services.publish.publication_create: the counts, effective time and audit levels_publish
+    would make from the stored rows), its rows written with it — one write per row, not an
+    insert and an update."""
+
+    def __init__(self, disease: str, actor: User | None, made: list[Publication]) -> None:
+        self.disease, self.actor, self.made = disease, actor, made
+
+    def __call__(self, a: date, blocks: list[cw.Block]) -> NDArray[np.int64]:
+        from shouwang.risk.services.publish import not_computed, publication_create
+
+        d = blocks[0].level.shape[1]
+        count = np.zeros((4, d), np.int64)   # high, medium, up, down
+        stored_any = np.zeros(d, bool)
+        for block in blocks:
+            stored, level, before = block.stored, block.level, block.previous
+            changed = stored & (before >= 0) & (before != level)
+            count[0] += (stored & (level == RANK[RiskLevel.HIGH])).sum(axis=0)
+            count[1] += (stored & (level == RANK[RiskLevel.MEDIUM])).sum(axis=0)
+            count[2] += (changed & (level > before)).sum(axis=0)
+            count[3] += (changed & (level < before)).sum(axis=0)
+            stored_any |= stored.any(axis=0)
+        ids = np.zeros(d, np.int64)
+        for t in range(d):
+            if not stored_any[t]:
+                raise not_computed()
+            publication = publication_create(
+                disease=self.disease, day=a + timedelta(days=t), actor=self.actor,
+                n_high=int(count[0, t]), n_medium=int(count[1, t]), n_up=int(count[2, t]),
+                n_down=int(count[3, t]))
+            self.made.append(publication)
+            ids[t] = publication.pk
+        return ids
 
 
 def lock_disease(disease: str) -> None:
@@ -223,7 +263,8 @@ def _overrides(disease: str, a: date, b: date) -> list[RiskOverride]:
 
 
 def _compute_segment(disease: str, a: date, b: date, rule_sets: list[RuleSet],
-                     computed_at: datetime, progress: Callable[[int, str], None]) -> int:
+                     computed_at: datetime, progress: Callable[[int, str], None],
+                     publisher: _Publisher | None = None) -> int:
     d = (b - a).days + 1
     horizon = max(risk_rules.history_days(rs.kind, _rule_params(rs)) for rs in rule_sets)
     hist_start = a - timedelta(days=1 + horizon)
@@ -243,16 +284,19 @@ def _compute_segment(disease: str, a: date, b: date, rule_sets: list[RuleSet],
                 groups.setdefault(rs.pk, (rs, []))[1].append(code)
     AreaRisk.objects.filter(disease_id=disease, day__gte=a, day__lte=b,
                             publication__isnull=True).delete()
-    written = 0
+    blocks: list[tuple[str, cw.Block]] = []
     for rs, codes in groups.values():
         for subcounty in (False, True):
             part = [c for c in codes if (len(c) > 6) == subcounty]
-            if not part:
-                continue
-            block = _evaluate(rs, part, a, d, horizon, hist_start, span, sources, previous,
-                              overrides, subcounty)
-            written += cw.insert(cw.rows(disease, block, computed_at))
-            progress(0, f"{rs.code} v{rs.version}")
+            if part:
+                blocks.append((f"{rs.code} v{rs.version}",
+                               _evaluate(rs, part, a, d, horizon, hist_start, span, sources,
+                                         previous, overrides, subcounty)))
+    publication = publisher(a, [blk for _l, blk in blocks]) if publisher else None
+    written = 0
+    for label, block in blocks:
+        written += cw.insert(cw.rows(disease, block, computed_at, publication))
+        progress(0, label)
     return written
 
 

@@ -95,17 +95,20 @@ _COLUMNS = ("disease_id", "division_code", "division_level", "day", "computed_le
             "since", "computed_at", "publication_id")
 
 
-def rows(disease: str, block: Block, computed_at: datetime) -> Iterator[tuple[Any, ...]]:
+def rows(disease: str, block: Block, computed_at: datetime,
+         publication: NDArray[np.int64] | None = None) -> Iterator[tuple[Any, ...]]:
     """The parameter tuples of the block's stored cells (columns: _COLUMNS), day by day, a
-    month of columns at a time (a year of every county as Python lists at once is ~1 GB)."""
+    month of columns at a time (a year of every county as Python lists at once is ~1 GB).
+    `publication`: each day's Publication id when the rows are written published."""
     reasons = Reasons(block.params)
+    pubs = publication.tolist() if publication is not None else [None] * block.level.shape[1]
     for start in range(0, block.level.shape[1], CHUNK_DAYS):
         yield from _rows(disease, block, computed_at, reasons, start,
-                         min(start + CHUNK_DAYS, block.level.shape[1]))
+                         min(start + CHUNK_DAYS, block.level.shape[1]), pubs)
 
 
 def _rows(disease: str, block: Block, computed_at: datetime, reasons: Reasons, start: int,
-          end: int) -> Iterator[tuple[Any, ...]]:
+          end: int, pubs: list[int | None]) -> Iterator[tuple[Any, ...]]:
     r = block.result
     tt, ii = np.nonzero(block.stored[:, start:end].T)   # day-major: the unique index fills
     if not len(ii):                                        # in order
@@ -141,7 +144,7 @@ def _rows(disease: str, block: Block, computed_at: datetime, reasons: Reasons, s
             yield (disease, area_codes[i], area_levels[i], day_of(first + t),
                    names[computed], names[level], rule_set, text + tail + "}",
                    codes_of[code], reasons.text(code, computed, new, cumulative, counted, streak),
-                   override or None, names[previous], day_of(since), at, None)
+                   override or None, names[previous], day_of(since), at, pubs[t])
 
 
 def insert(params: Iterator[tuple[Any, ...]]) -> int:

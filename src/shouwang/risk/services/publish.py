@@ -60,28 +60,41 @@ def levels_publish(*, disease: str, day: date, actor: User | None = None,
             return existing
         rows = AreaRisk.objects.filter(disease_id=disease, day=day, publication__isnull=True)
         if not rows.exists():
-            raise InvalidInput({"day": [_("该日的风险等级尚未计算。")]})
-        now = timezone.now()
+            raise not_computed()
         counts = dict(rows.values("level").annotate(n=Count("id")).values_list("level", "n"))
         up, down = _changes(rows)
         try:
             with transaction.atomic():
-                publication = Publication.objects.create(
-                    disease_id=disease, day=day, published_at=now,
-                    effective_at=max(day_start(day), now), published_by=actor,
-                    n_high=counts.get(RiskLevel.HIGH, 0), n_medium=counts.get(RiskLevel.MEDIUM, 0),
-                    n_up=up, n_down=down)
+                publication = publication_create(
+                    disease=disease, day=day, actor=actor, n_high=counts.get(RiskLevel.HIGH, 0),
+                    n_medium=counts.get(RiskLevel.MEDIUM, 0), n_up=up, n_down=down)
         except IntegrityError:
             # Another publisher of the same day won; its publication is the publication.
             return Publication.objects.get(disease_id=disease, day=day)
         rows.update(publication=publication)
-        audit_log(actor=actor, action=AuditAction.CREATE, obj=publication,
-                  summary=f"risk levels of {disease} {day} published",
-                  changes={"n_high": publication.n_high, "n_medium": publication.n_medium,
-                           "n_up": up, "n_down": down,
-                           "effective_at": publication.effective_at.isoformat()})
         if notify:
             publication_notify(publication)
+    return publication
+
+
+def not_computed() -> InvalidInput:
+    return InvalidInput({"day": [_("该日的风险等级尚未计算。")]})
+
+
+def publication_create(*, disease: str, day: date, actor: User | None, n_high: int,
+                       n_medium: int, n_up: int, n_down: int) -> Publication:
+    """The publication of a day with its counts, audited; the caller links (or writes) the
+    day's rows in the same transaction, under lock_disease. levels_publish counts the stored
+    rows; a range computed with publish (compute.py) counts its rows before writing them
+    published, so they are written once."""
+    now = timezone.now()
+    publication = Publication.objects.create(
+        disease_id=disease, day=day, published_at=now, effective_at=max(day_start(day), now),
+        published_by=actor, n_high=n_high, n_medium=n_medium, n_up=n_up, n_down=n_down)
+    audit_log(actor=actor, action=AuditAction.CREATE, obj=publication,
+              summary=f"risk levels of {disease} {day} published",
+              changes={"n_high": n_high, "n_medium": n_medium, "n_up": n_up, "n_down": n_down,
+                       "effective_at": publication.effective_at.isoformat()})
     return publication
 
 
