@@ -137,7 +137,8 @@ class AreaRisk(models.Model):
     A year of every area is ~1.5 million rows written in one go, so it has only the indexes
     a reader uses (decision 1100): no single-column ones on disease (first in the unique
     index), rule set or override (they only serve a PROTECT check on deleting one of those,
-    which never happens), and the one by level only over the rows above low."""
+    which never happens), the one by level only over the rows above low, and the one by
+    publication only over published rows (an unpublished day is found by disease and day)."""
 
     disease = models.ForeignKey(Disease, on_delete=models.PROTECT, related_name="+",
                                 verbose_name=_("病种"), db_index=False)
@@ -162,7 +163,7 @@ class AreaRisk(models.Model):
     computed_at = models.DateTimeField(_("计算时间"))
     publication = models.ForeignKey(Publication, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="levels",
-                                    verbose_name=_("发布"))
+                                    verbose_name=_("发布"), db_index=False)
 
     class Meta:
         verbose_name = _("地区风险等级")
@@ -173,7 +174,10 @@ class AreaRisk(models.Model):
         indexes = [models.Index(fields=["disease", "day", "level"],
                                 condition=~models.Q(level=RiskLevel.LOW),
                                 name="risk_arearisk_raised"),
-                   models.Index(fields=["division_code", "day"])]
+                   models.Index(fields=["division_code", "day"]),
+                   models.Index(fields=["publication"],
+                                condition=models.Q(publication__isnull=False),
+                                name="risk_arearisk_published")]
 
     def __str__(self) -> str:
         return f"{self.division_code} {self.day} {self.level}"
