@@ -1,6 +1,7 @@
 """Publishing a computed day's levels (发布), and telling the officers of the areas that changed.
 
     levels_publish(*, disease, day, actor=None, notify=True) -> Publication
+    publication_create(*, disease, day, actor, n_high, n_medium, n_up, n_down) -> Publication
 
 A publication takes every computed row of the day; from then on the rows never change (the
 computation skips published days). It takes effect at the start of its day (Asia/Shanghai) or
