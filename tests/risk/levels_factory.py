@@ -28,7 +28,8 @@ def publish_levels(day: date, levels: dict[str, str], *, disease: str = "covid19
     finer_rules = RuleSet.objects.get(code="cn-subcounty-2021", version=1)
     start = timezone.make_aware(datetime.combine(day, time()))
     publication = Publication.objects.create(
-        disease_id=disease, day=day, published_at=published_at or start, effective_at=effective_at or start,
+        disease_id=disease, day=day, published_at=published_at or start,
+        effective_at=effective_at or start,
         n_high=sum(v == "high" for v in levels.values()),
         n_medium=sum(v == "medium" for v in levels.values()))
     codes = dict.fromkeys(Division.objects.filter(level=Level.COUNTY)

@@ -6,7 +6,7 @@ Public routes (no login, no personal data) are `unscoped_route` with the reason.
 
 from __future__ import annotations
 
-from tests.jurisdiction import scoped_route, unscoped_route  # noqa: F401
+from tests.jurisdiction import scoped_route, unscoped_route
 
 # --- public pages (views/public.py; decision 1130) --------------------------------------------
 unscoped_route("risk-public:province",
