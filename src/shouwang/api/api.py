@@ -94,3 +94,5 @@ from shouwang.risk.api.travel import router as risk_travel_router  # noqa: E402
 api.add_router("/risk/rulesets", risk_rulesets_router)
 api.add_router("/risk/travel-policies", risk_travel_policies_router)
 api.add_router("/risk/travel", risk_travel_router)
+
+# --- livelihood: each part of the livelihood app adds its routers below (decisions 1200-)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "shouwang.warning",
     "shouwang.tracing",
     "shouwang.risk",
+    "shouwang.livelihood",
     "shouwang.api",
     "shouwang.dashboard",
 ]

@@ -15,5 +15,6 @@ urlpatterns = [
     path("tracing/", include("shouwang.tracing.urls")),
     path("risk/", include("shouwang.risk.urls")),
     path("public/risk/", include("shouwang.risk.public_urls")),
+    path("livelihood/", include("shouwang.livelihood.urls")),
     path("", include("shouwang.dashboard.urls")),
 ]

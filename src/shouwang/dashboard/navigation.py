@@ -74,5 +74,6 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("risk-levels", _("风险等级"), "risk:levels", "risk.read"),
     NavEntry("risk-rules", _("风险等级规则"), "risk:rulesets", "risk.read"),
     NavEntry("risk-travel", _("出行管控政策"), "risk:travel", "risk.read"),
+    # --- livelihood (issue 7): each part adds its entries here
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]
