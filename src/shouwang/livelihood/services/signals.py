@@ -67,7 +67,7 @@ def decision_due_for(received_at: datetime) -> datetime:
 
 def may_write(actor: User | AnonymousUser | None) -> bool:
     return bool(actor is not None and actor.is_authenticated and actor.is_active
-                and actor.has_capability(WRITE))  # type: ignore[union-attr]
+                and actor.has_capability(WRITE))
 
 
 def shock_record(*, household: Household, kind: str, occurred_on: date, amount: Decimal | int,
