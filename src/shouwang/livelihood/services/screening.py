@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shouwang.livelihood.models import DataSource, Member, ShockKind, Work
-from shouwang.livelihood.services.signals import shock_record, signal_receive
+from shouwang.livelihood.services.signals import shock_receive, signal_receive
 
 # Cases reported in the last LOOKBACK_DAYS before the end of the day are screened (a missed run
 # is caught up by the next ones).
@@ -64,7 +64,7 @@ def _screen_cases(day: date) -> tuple[int, int]:
             key = f"surv-case:{case.pk}"
             with transaction.atomic():
                 occurred = case.onset_date or timezone.localdate(case.diagnosed_at)
-                shock = shock_record(
+                shock = shock_receive(
                     household=member.household, member=member, kind=ShockKind.MEDICAL,
                     occurred_on=occurred, amount=Decimal(0),
                     description=f"{case.disease.name} {case.get_severity_display()}",
@@ -100,7 +100,7 @@ def _screen_migrants(day: date) -> tuple[int, int]:
         found += 1
         key = f"surv-migrant:{member.pk}:{(since or day).isoformat()}"
         with transaction.atomic():
-            shock = shock_record(
+            shock = shock_receive(
                 household=member.household, member=member,
                 kind=ShockKind.MIGRANT_WORK_INTERRUPTED, occurred_on=since or day,
                 amount=Decimal(0), description=f"务工地 {code} 为高风险地区",

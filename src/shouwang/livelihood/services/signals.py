@@ -5,8 +5,12 @@ decided within the time limit (decision 1220).
     signal_receive(*, source, household, summary, details, source_key=None, actor=None,
                    shock=None) -> Signal
     signal_decide(*, actor, signal, identified, reason) -> Signal
-    shock_record(*, household, kind, occurred_on, amount, description, source,
-                 source_key=None, member=None, case=None, actor=None) -> Shock
+    shock_receive(*, household, kind, occurred_on, amount, description, source,
+                  source_key=None, member=None, case=None, actor=None) -> Shock
+
+`shock_receive` is the Shock of a source without a cadre behind it (the household's own form,
+a department's feed, the screening job): services/shocks.py `shock_record` is the cadre's,
+which needs livelihood.write and the household in the cadre's jurisdiction.
 
 `decision_due` = received_at + SHOUWANG_LIVELIHOOD_DECISION_DAYS (default 15: the national rule
 is to decide within 15 days). The same report sent twice (same `source_key`) is stored once.
@@ -70,7 +74,7 @@ def may_write(actor: User | AnonymousUser | None) -> bool:
                 and actor.has_capability(WRITE))
 
 
-def shock_record(*, household: Household, kind: str, occurred_on: date, amount: Decimal | int,
+def shock_receive(*, household: Household, kind: str, occurred_on: date, amount: Decimal | int,
                  description: str, source: str, source_key: str | None = None,
                  member: Member | None = None, case: CaseReport | None = None,
                  actor: User | None = None) -> Shock:
