@@ -96,3 +96,12 @@ api.add_router("/risk/travel-policies", risk_travel_policies_router)
 api.add_router("/risk/travel", risk_travel_router)
 
 # --- livelihood: each part of the livelihood app adds its routers below (decisions 1200-)
+
+# --- livelihood: signals from three sources, with the time limit (decision 1220)
+from shouwang.livelihood.api.signals import (  # noqa: E402
+    department_router as livelihood_department_signals_router,
+)
+from shouwang.livelihood.api.signals import router as livelihood_signals_router  # noqa: E402
+
+api.add_router("/livelihood/signals", livelihood_signals_router)
+api.add_router("/livelihood/department-signals", livelihood_department_signals_router)
