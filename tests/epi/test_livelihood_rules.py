@@ -413,3 +413,13 @@ def test_registry_adds_a_kind_once() -> None:
     with pytest.raises(ValueError, match="registered twice"):
         lr.register_rule_kind("relapse_monitoring", lambda i, p: lr.relapse_monitoring(i, p),
                               lr.relapse_monitoring_params)
+
+
+def test_window_income_series() -> None:
+    # Month 11: months 0–11 at 1,000 → 12,000; month 17: months 6–11 at 1,000 and 12–17 at
+    # 400 → (6,000 + 2,400) × 12 / 12 = 8,400; month 7: 8 months < 9 → NaN.
+    h = household(months(1000, 400))
+    series = lr.window_income(inputs(h), {})
+    assert np.isnan(series[0, 7]) and series[0, 8] == 12000
+    assert (series[0, 11], series[0, 17], series[0, 23]) == (12000, 8400, 4800)
+    assert series[0, -1] == run(h).income_annual[0]

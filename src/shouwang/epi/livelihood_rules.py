@@ -61,7 +61,7 @@ from shouwang.epi.risk_rules import RuleParamsError
 __all__ = ["COMPONENTS", "GUARANTEES", "SPENDING_KINDS", "Elimination", "Group",
            "LivelihoodInputs", "LivelihoodInputsError", "LivelihoodResult", "Reason",
            "RuleParamsError", "Trigger", "evaluate", "relapse_monitoring",
-           "relapse_monitoring_params", "validate_params"]
+           "relapse_monitoring_params", "validate_params", "window_income"]
 
 COMPONENTS = ("wages", "operating", "property", "transfers")   # income[..., c]
 # Operating income (a loss), net property and net transfer income may be negative.
@@ -387,16 +387,38 @@ def _window(cs: NDArray[Any], end: NDArray[Any] | int, w: int) -> NDArray[Any]:
     return np.asarray(cs[:, end_arr + 1] - cs[:, start])
 
 
+def window_income(inputs: LivelihoodInputs, params: Mapping[str, Any]) -> NDArray[np.float32]:
+    """(n, m) the annualised per-capita window income A of every month (NaN where the window
+    has fewer than ``min_months`` months with income): the series behind `income_annual`, for
+    a household's chart. Meant for a page's households, not the national pass."""
+    p = relapse_monitoring_params(params)
+    w, min_n = int(p["window_months"]), int(p["min_months"])
+    cs, cn, _month, _present = _cumulative_income(inputs, p)
+    months = np.arange(inputs.months)
+    s_all, n_all = _window(cs, months, w), _window(cn, months, w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n_all >= min_n, s_all * 12 / n_all, np.nan).astype(np.float32)
+
+
+def _cumulative_income(inp: LivelihoodInputs, p: Mapping[str, Any]) -> tuple[
+        NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """Zero-padded cumulative sums along the months of the counted income and of the months
+    present, the month's income (NaN: missing) and whether it is present."""
+    ncomp = len(COMPONENTS) if p["count_transfers"] else len(COMPONENTS) - 1
+    month_inc = inp.income[:, :, :ncomp].sum(axis=2, dtype=np.float64)   # NaN if any missing
+    present = ~np.isnan(month_inc)
+    zero_col = np.zeros((inp.households, 1))
+    cs = np.concatenate([zero_col, np.cumsum(np.where(present, month_inc, 0.0), axis=1)], 1)
+    cn = np.concatenate([zero_col, np.cumsum(present, axis=1, dtype=np.float64)], 1)
+    return cs, cn, month_inc, present
+
+
 def _monitor(inp: LivelihoodInputs, p: Mapping[str, Any]) -> LivelihoodResult:
     n, m = inp.households, inp.months
     last = m - 1
     w, min_n = int(p["window_months"]), int(p["min_months"])
-    ncomp = len(COMPONENTS) if p["count_transfers"] else len(COMPONENTS) - 1
-    month_inc = inp.income[:, :, :ncomp].sum(axis=2, dtype=np.float64)   # NaN if any missing
-    present = ~np.isnan(month_inc)
+    cs, cn, month_inc, present = _cumulative_income(inp, p)
     zero_col = np.zeros((n, 1))
-    cs = np.concatenate([zero_col, np.cumsum(np.where(present, month_inc, 0.0), axis=1)], 1)
-    cn = np.concatenate([zero_col, np.cumsum(present, axis=1, dtype=np.float64)], 1)
     thr64 = inp.threshold.astype(np.float64)
     thr_all = np.broadcast_to(thr64[:, None] if thr64.ndim == 1 else thr64, (n, m))
     thr = thr_all[:, last]
