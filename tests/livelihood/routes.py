@@ -6,3 +6,32 @@ Each engineer of the livelihood app appends their own registrations in their own
 from __future__ import annotations
 
 from tests.jurisdiction import scoped_route, unscoped_route  # noqa: F401
+
+# --- registry: households, members, incomes, shocks (api/households.py, views/households.py;
+# decision 1210). A household of 武昌区 (county level) with its head, made through the services;
+# writes are walked by livelihood cadres (the sibling county's gets 404, the city's 200).
+_CADRES = {"sibling": ("livelihood_cadre", "420111"), "parent": ("livelihood_cadre", "420100")}
+
+
+def _household(division_code: str) -> dict[str, int]:
+    from tests.livelihood.factories import make_household
+
+    return {"household_id": make_household(division_code, members=1).pk}
+
+
+def _member(division_code: str) -> dict[str, int]:
+    from tests.livelihood.factories import make_household
+
+    head = make_household(division_code, members=1).members.get()
+    return {"member_id": head.pk}
+
+
+for _name in ("api:livelihood_household", "api:livelihood_members", "api:livelihood_incomes",
+              "api:livelihood_shocks"):
+    scoped_route(_name)(_household)
+scoped_route("api:livelihood_household_guarantees", method="put", body={
+    "version": 1, "food_clothing_secure": True, "education_secure": True,
+    "medical_secure": False, "housing_secure": True, "water_secure": True,
+    "guarantees_checked_on": "2026-01-01"}, **_CADRES)(_household)
+scoped_route("api:livelihood_member")(_member)
+scoped_route("api:livelihood_member_leave", method="post", body={}, **_CADRES)(_member)

@@ -96,6 +96,16 @@ api.add_router("/risk/travel-policies", risk_travel_policies_router)
 api.add_router("/risk/travel", risk_travel_router)
 
 # --- livelihood: each part of the livelihood app adds its routers below (decisions 1200-)
+# --- livelihood: the household registry, incomes and shocks (decision 1210)
+from shouwang.livelihood.api.households import (  # noqa: E402
+    members_router as livelihood_members_router,
+)
+from shouwang.livelihood.api.households import (  # noqa: E402
+    router as livelihood_households_router,
+)
+
+api.add_router("/livelihood/households", livelihood_households_router)
+api.add_router("/livelihood/members", livelihood_members_router)
 
 # --- livelihood: signals from three sources, with the time limit (decision 1220)
 from shouwang.livelihood.api.signals import (  # noqa: E402

@@ -213,6 +213,16 @@ def member_view(member: Member, *, personal: bool) -> dict[str, Any]:
     }
 
 
+def member_view_audited(user: User, member: Member) -> dict[str, Any]:
+    """One member as shown; with personal data (livelihood.write) the read is audited."""
+    personal = may_see_personal(user)
+    if personal:
+        audit_log(actor=user, action=AuditAction.READ, obj=member,
+                  division_code=member.household.division_code,
+                  summary=f"member of household {member.household.household_number} viewed")
+    return member_view(member, personal=personal)
+
+
 @dataclass(frozen=True)
 class HouseholdDetail:
     household: Household
