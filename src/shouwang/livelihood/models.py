@@ -376,7 +376,7 @@ class MonitoringFlag(models.Model):
                                  verbose_name=_("监测规则"))
     target_group = models.CharField(_("监测对象类别"), max_length=24,
                                     choices=TargetGroup.choices)
-    triggers = models.JSONField(_("触发条件"))       # ["income_below_threshold", …]
+    triggers = models.JSONField(_("触发条件"))       # ["income_below", "income_drop", …]
     numbers = models.JSONField(_("判定依据数据"))     # income, threshold, drop, spending share …
     reason = models.CharField(_("纳入理由"), max_length=400)
     signal = models.ForeignKey(Signal, null=True, blank=True, on_delete=models.PROTECT,
