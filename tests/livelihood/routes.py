@@ -35,3 +35,27 @@ scoped_route("api:livelihood_household_guarantees", method="put", body={
     "guarantees_checked_on": "2026-01-01"}, **_CADRES)(_household)
 scoped_route("api:livelihood_member")(_member)
 scoped_route("api:livelihood_member_leave", method="post", body={}, **_CADRES)(_member)
+
+# --- signals (api/signals.py, views/signals.py; decision 1220): a signal on a household of the
+# record's division, received from a cadre's visit. The walker's sibling/parent are livelihood
+# cadres (county officers hold livelihood.read only: they would see, not decide).
+
+
+def _signal(division_code: str) -> dict[str, int]:
+    from shouwang.livelihood.models import Household
+    from shouwang.livelihood.services.signals import signal_receive
+
+    household = Household.objects.create(household_number=f"W-SIG-{division_code}",
+                                         division_code=division_code)
+    made = signal_receive(source="cadre_visit", household=household, summary="走查：务工中断",
+                          details={})
+    return {"signal_id": made.pk}
+
+
+_SIBLING_CADRE = ("livelihood_cadre", "420111")  # Role.LIVELIHOOD_CADRE
+_PARENT_CADRE = ("livelihood_cadre", "420100")
+scoped_route("livelihood:signal", sibling=_SIBLING_CADRE, parent=_PARENT_CADRE)(_signal)
+scoped_route("api:livelihood_signal", sibling=_SIBLING_CADRE, parent=_PARENT_CADRE)(_signal)
+scoped_route("api:livelihood_signal_decide", method="post",
+             body={"identified": False, "reason": "走查：收入稳定"},
+             sibling=_SIBLING_CADRE, parent=_PARENT_CADRE)(_signal)

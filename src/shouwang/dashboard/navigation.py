@@ -46,6 +46,12 @@ def _pending_hand_overs(user: User) -> int:
     return pending_incoming_count(user=user)
 
 
+def _overdue_signals(user: User) -> int:
+    from shouwang.livelihood.selectors.signals import overdue_count
+
+    return overdue_count(user)
+
+
 NAVIGATION: list[NavEntry] = [
     NavEntry("home", _("工作台"), "dashboard:home", "dashboard.read"),
     NavEntry("geo", _("行政区划"), "geo:index", "geo.read"),
@@ -75,5 +81,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("risk-rules", _("风险等级规则"), "risk:rulesets", "risk.read"),
     NavEntry("risk-travel", _("出行管控政策"), "risk:travel", "risk.read"),
     # --- livelihood (issue 7): each part adds its entries here
+    NavEntry("livelihood-signals", _("监测线索"), "livelihood:signals", "livelihood.read",
+             badge=_overdue_signals),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]

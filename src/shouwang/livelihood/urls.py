@@ -4,3 +4,16 @@ app_name = "livelihood"
 
 # Each part of the livelihood app appends its pages below, in its own section.
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# --- signals (views/signals.py; decision 1220): the cadres' pages and the household's own
+# report (no login)
+from django.urls import path  # noqa: E402
+
+from shouwang.livelihood.views import signals as signal_views  # noqa: E402
+
+urlpatterns += [
+    path("signals/", signal_views.signal_list, name="signals"),
+    path("signals/new/", signal_views.signal_new, name="signal-new"),
+    path("signals/<int:signal_id>/", signal_views.signal_detail, name="signal"),
+    path("report/", signal_views.self_report, name="self-report"),
+]
