@@ -10,7 +10,8 @@ from tests.jurisdiction import scoped_route, unscoped_route  # noqa: F401
 # --- registry: households, members, incomes, shocks (api/households.py, views/households.py;
 # decision 1210). A household of 武昌区 (county level) with its head, made through the services;
 # writes are walked by livelihood cadres (the sibling county's gets 404, the city's 200).
-_CADRES = {"sibling": ("livelihood_cadre", "420111"), "parent": ("livelihood_cadre", "420100")}
+_SIB = ("livelihood_cadre", "420111")  # Role.LIVELIHOOD_CADRE
+_PAR = ("livelihood_cadre", "420100")
 
 
 def _household(division_code: str) -> dict[str, int]:
@@ -32,9 +33,13 @@ for _name in ("api:livelihood_household", "api:livelihood_members", "api:livelih
 scoped_route("api:livelihood_household_guarantees", method="put", body={
     "version": 1, "food_clothing_secure": True, "education_secure": True,
     "medical_secure": False, "housing_secure": True, "water_secure": True,
-    "guarantees_checked_on": "2026-01-01"}, **_CADRES)(_household)
+    "guarantees_checked_on": "2026-01-01"}, sibling=_SIB, parent=_PAR)(_household)
 scoped_route("api:livelihood_member")(_member)
-scoped_route("api:livelihood_member_leave", method="post", body={}, **_CADRES)(_member)
+scoped_route("api:livelihood_member_leave", method="post", body={}, sibling=_SIB,
+             parent=_PAR)(_member)
+scoped_route("livelihood:household")(_household)
+scoped_route("livelihood:household-edit", sibling=_SIB, parent=_PAR)(_household)
+scoped_route("livelihood:member-edit", sibling=_SIB, parent=_PAR)(_member)
 
 # --- signals (api/signals.py, views/signals.py; decision 1220): a signal on a household of the
 # record's division, received from a cadre's visit. The walker's sibling/parent are livelihood

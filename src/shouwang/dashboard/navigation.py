@@ -81,6 +81,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("risk-rules", _("风险等级规则"), "risk:rulesets", "risk.read"),
     NavEntry("risk-travel", _("出行管控政策"), "risk:travel", "risk.read"),
     # --- livelihood (issue 7): each part adds its entries here
+    NavEntry("livelihood-households", _("农户台账"), "livelihood:households", "livelihood.read"),
     NavEntry("livelihood-signals", _("监测线索"), "livelihood:signals", "livelihood.read",
              badge=_overdue_signals),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),

@@ -17,3 +17,17 @@ urlpatterns += [
     path("signals/<int:signal_id>/", signal_views.signal_detail, name="signal"),
     path("report/", signal_views.self_report, name="self-report"),
 ]
+
+# --- registry: households, members, incomes, shocks (views/households.py; decision 1210)
+from django.urls import path  # noqa: E402
+
+from shouwang.livelihood.views import households as household_views  # noqa: E402
+
+urlpatterns += [
+    path("households/", household_views.household_list, name="households"),
+    path("households/new/", household_views.household_new, name="household-new"),
+    path("households/<int:household_id>/", household_views.household_detail, name="household"),
+    path("households/<int:household_id>/edit/", household_views.household_edit,
+         name="household-edit"),
+    path("members/<int:member_id>/edit/", household_views.member_edit, name="member-edit"),
+]
