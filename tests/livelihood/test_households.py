@@ -164,3 +164,23 @@ def test_member_update_and_leave_frees_the_person(cadres: Any) -> None:
     assert moved.active
     with pytest.raises(NotFound):
         member_update(actor=cadres["wuchang"], member_id=moved.pk, data={"health": "chronic"})
+
+
+def test_constraint_violation_becomes_the_same_field_error(cadres: Any) -> None:
+    """Two cadres registering the same person at once: the pre-check passes for both, the
+    database constraint stops the second, and it gets the field error naming the household."""
+    from unittest import mock
+
+    from shouwang.livelihood.services import households as svc
+
+    first = make_household("420111001", household_number="RACE-A")
+    idn = first.members.get().id_number
+    second = make_household("420111001", members=0)
+    real = svc._other_household
+    with mock.patch.object(svc, "_other_household", side_effect=[None, real(
+            "resident_id", idn, None)]):
+        with pytest.raises(InvalidInput) as exc:
+            member_add(actor=cadres["hongshan"], household_id=second.pk,
+                       data={"name": "并发", "id_number": idn, "relationship": "head"})
+    assert "RACE-A" in str(exc.value.fields["id_number"][0])
+    assert not second.members.exists()

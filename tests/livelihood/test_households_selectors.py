@@ -77,3 +77,20 @@ def test_incomes_by_year_prefers_yearly_else_sums_months(cadres: Any) -> None:
                           component="wages", amount=7)
     assert incomes_by_year(user=cadres["officer"], household_id=h.pk) == {
         2024: {"wages": Decimal("100.00")}, 2025: {"wages": Decimal("100.00")}}
+
+
+def test_village_list_queries_do_not_grow_with_rows(cadres: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_household("420111001", members=2, incomes={2025: {"wages": 1}},
+                   shocks=[{"kind": "medical", "occurred_on": "2026-01-01", "amount": 1}])
+    with CaptureQueriesContext(connection) as few:
+        village_list(user=cadres["luonan"], code="420111001", year=2025)
+    for _ in range(6):
+        make_household("420111001", members=3, incomes={2025: {"wages": 1, "transfer": 2}},
+                       shocks=[{"kind": "medical", "occurred_on": "2026-01-01", "amount": 1}])
+    with CaptureQueriesContext(connection) as many:
+        page = village_list(user=cadres["luonan"], code="420111001", year=2025)
+    assert page.total == 7
+    assert len(many.captured_queries) == len(few.captured_queries)
