@@ -40,7 +40,7 @@ def test_report_without_login(divisions: None) -> None:
 def _message(response: Any) -> str:
     page = response.content.decode()
     start = page.index('data-testid="report-message">') + len('data-testid="report-message">')
-    return page[start:page.index("</p>", start)]
+    return str(page[start:page.index("</p>", start)])
 
 
 def test_unknown_number_and_wrong_suffix_read_the_same(divisions: None) -> None:
