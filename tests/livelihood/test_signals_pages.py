@@ -40,6 +40,7 @@ def test_tabs_and_badges(divisions: None, cadres: dict[str, Any]) -> None:
     assert page.count('data-testid="signal-row"') == 2
     overdue = c.get("/livelihood/signals/?tab=overdue").content.decode()
     assert overdue.count('data-testid="signal-row"') == 1 and f'data-id="{late.pk}"' in overdue
+    assert 'data-code="420111001">' in page and "珞南街道" in page  # counts by township
     assert "监测线索" in c.get("/").content.decode()
     other = _client(cadres["wuchang"]).get("/livelihood/signals/").content.decode()
     assert 'data-testid="signal-row"' not in other and "overdue-badge" not in other

@@ -31,6 +31,7 @@ from shouwang.core.errors import InvalidInput, NotFound
 from shouwang.core.middleware import client_ip
 from shouwang.core.record_actions import field_errors
 from shouwang.core.scoping import in_jurisdiction
+from shouwang.geo.models import Division
 from shouwang.livelihood.models import Household, ShockKind, SignalStatus
 from shouwang.livelihood.selectors import signals as selectors
 from shouwang.livelihood.services.signals import (
@@ -64,11 +65,14 @@ def signal_list(request: AuthedRequest) -> HttpResponse:
     level = request.GET.get("level", "township")
     if level not in selectors.LEVEL_LENGTH:
         level = "township"
+    counts = selectors.counts_by_area(request.user, level)
+    names = dict(Division.objects.filter(code__in=[c.division_code for c in counts])
+                 .values_list("code", "name"))
     return render(request, "livelihood/signal_list.html", {
         "tab": tab, "signals": list(rows[:PAGE_SIZE]), "now": timezone.now(),
         "overdue": selectors.overdue_count(request.user),
         "pending": selectors.pending_signals(request.user).count(),
-        "counts": selectors.counts_by_area(request.user, level), "level": level,
+        "counts": [(c, names.get(c.division_code, "")) for c in counts], "level": level,
         "can_write": may_write(request.user)})
 
 
