@@ -14,7 +14,8 @@
     if (status && statusEl) {
       Plotly.newPlot(statusEl, [{ type: "bar", x: status.labels, y: status.values,
         marker: { color: ["#8a8f98", "#d08a00", "#2e8b57"] } }],
-        { margin: { t: 10, r: 10, b: 40, l: 40 }, yaxis: { rangemode: "tozero" } }, cfg);
+        { margin: { t: 10, r: 10, b: 40, l: 40 }, yaxis: { rangemode: "tozero" } }, cfg)
+        .then(function () { statusEl.dataset.rendered = "1"; });
     }
     var income = data("lh-income-data");
     var incomeEl = document.getElementById("lh-income-chart");
@@ -25,7 +26,8 @@
       });
       Plotly.newPlot(incomeEl, traces, { barmode: "relative", margin: { t: 10, r: 10, b: 40, l: 60 },
         yaxis: { title: { text: incomeEl.dataset.labelYuan || "" } },
-        xaxis: { type: "category" }, legend: { orientation: "h" } }, cfg);
+        xaxis: { type: "category" }, legend: { orientation: "h" } }, cfg)
+        .then(function () { incomeEl.dataset.rendered = "1"; });
     }
   }
   if (document.readyState === "loading") {
