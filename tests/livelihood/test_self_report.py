@@ -69,3 +69,10 @@ def test_field_errors_before_any_lookup(divisions: None) -> None:
         self_report_submit(household_number="H-1", id_suffix=resident_id(1)[-6:],
                            data=_data(kind="lottery", occurred_on=future, amount="-5"))
     assert set(err.value.fields) == {"kind", "occurred_on", "amount"}
+
+
+def test_the_household_number_in_any_case(divisions: None) -> None:
+    household, _ = household_with_head("lh-7a")  # the registry stores numbers as typed
+    signal = self_report_submit(household_number=" LH-7A ", id_suffix=resident_id(1)[-6:],
+                                data=_data())
+    assert signal.household == household

@@ -56,3 +56,11 @@ def test_a_household_outside_the_jurisdiction_is_not_found(divisions: None,
     with pytest.raises(InvalidInput) as err:
         department_batch(actor=cadres["hongshan"], records=[_record("MI-1")])
     assert set(err.value.fields) == {"records.0.id_number"}
+
+
+def test_a_household_number_in_another_case(divisions: None, cadres: dict[str, Any]) -> None:
+    household, _ = household_with_head("hb-9")
+    results = department_batch(actor=cadres["hongshan"], records=[
+        _record("MI-1", household_number="HB-9"),
+        _record("CA-1", department="civil_affairs", id_number="", household_number="HB-9")])
+    assert [r.signal.household for r in results] == [household, household]

@@ -249,6 +249,19 @@ def _normal_number(value: Any) -> str:
     return str(value or "").strip().upper()
 
 
+def household_by_number(household_number: str) -> Household | None:
+    """The household of this number, whatever the case of its letters (registry numbers are
+    stored as typed); None when none or ambiguous."""
+    number = str(household_number or "").strip()
+    if not number:
+        return None
+    exact = Household.objects.filter(household_number=number).first()
+    if exact is not None:
+        return exact
+    found = list(Household.objects.filter(household_number__iexact=number)[:2])
+    return found[0] if len(found) == 1 else None
+
+
 def household_by_number_and_suffix(household_number: str, id_suffix: str) -> Household | None:
     """The household whose number is `household_number` and whose head's ID number ends with
     `id_suffix` (6 characters, X in either case); None otherwise, in about the same time.
@@ -258,8 +271,7 @@ def household_by_number_and_suffix(household_number: str, id_suffix: str) -> Hou
     compared in constant time; an unknown number compares against a dummy (decision 1220)."""
     number = _normal_number(household_number)
     suffix = str(id_suffix or "").strip().upper()
-    household = (Household.objects.filter(household_number=number).first()
-                 if number else None)
+    household = household_by_number(number)
     head = None
     if household is not None:
         head = (Member.objects.filter(household=household, active=True,
@@ -381,11 +393,11 @@ def _match(actor: User, record: Mapping[str, Any], errors: Errors, at: str
         if member is None or not in_jurisdiction(actor, member.household.division_code):
             errors[f"{at}.id_number"] = [not_found]
             return None, None
-        if number and member.household.household_number != number:
+        if number and member.household.household_number.upper() != number:
             errors[f"{at}.household_number"] = [_("证件号码与户编号不一致。")]
             return None, None
         return member.household, member
-    household = Household.objects.filter(household_number=number).first()
+    household = household_by_number(number)
     if household is None or not in_jurisdiction(actor, household.division_code):
         errors[f"{at}.household_number"] = [not_found]
         return None, None

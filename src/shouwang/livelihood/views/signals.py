@@ -32,13 +32,14 @@ from shouwang.core.middleware import client_ip
 from shouwang.core.record_actions import field_errors
 from shouwang.core.scoping import in_jurisdiction
 from shouwang.geo.models import Division
-from shouwang.livelihood.models import Household, ShockKind, SignalStatus
+from shouwang.livelihood.models import ShockKind, SignalStatus
 from shouwang.livelihood.selectors import signals as selectors
 from shouwang.livelihood.services.signals import (
     NOT_MATCHED,
     WRITE,
     cadre_visit_report,
     decision_days,
+    household_by_number,
     may_write,
     self_report_submit,
     signal_decide,
@@ -119,8 +120,7 @@ def signal_new(request: AuthedRequest) -> HttpResponse:
     form = {k: request.POST.get(k, "") for k in fields} if request.method == "POST" else {}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        number = form["household_number"].strip().upper()
-        household = Household.objects.filter(household_number=number).first()
+        household = household_by_number(form["household_number"])
         if household is None or not in_jurisdiction(request.user, household.division_code):
             errors["household_number"] = [_("您的辖区内没有该户编号的农户。")]
         else:
