@@ -80,3 +80,12 @@ def test_received_long_ago_is_overdue(divisions: None) -> None:
     signal = signal_receive(source="cadre_visit", household=household, summary="x",
                             details={}, received_at=then)
     assert signal.decision_due < timezone.now()
+
+
+def test_a_late_decision_is_audited_as_overdue(divisions: None, cadres: dict[str, Any]) -> None:
+    household, _ = household_with_head("H-1")
+    late = signal_receive(source="cadre_visit", household=household, summary="x", details={},
+                          received_at=timezone.now() - timedelta(days=16))
+    signal_decide(actor=cadres["hongshan"], signal=late, identified=False, reason="收入稳定")
+    event = AuditEvent.objects.filter(action="update").latest("id")
+    assert event.changes["overdue"] is True and event.changes["reason"] == "收入稳定"

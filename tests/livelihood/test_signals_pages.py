@@ -63,6 +63,9 @@ def test_decide_on_the_page(divisions: None, cadres: dict[str, Any]) -> None:
     assert done.status_code == 302
     late.refresh_from_db()
     assert late.status == SignalStatus.NOT_IDENTIFIED and late.decision_reason
+    assert 'data-testid="signal-decided-late"' in c.get(url).content.decode()
+    decided = c.get("/livelihood/signals/?tab=decided").content.decode()
+    assert 'data-testid="row-decided-late"' in decided
 
 
 def test_a_cadres_visit(divisions: None, cadres: dict[str, Any]) -> None:
