@@ -244,6 +244,10 @@ SHOUWANG_CLUSTER_DETECTION_HOUR = int(os.environ.get("SHOUWANG_CLUSTER_DETECTION
 SHOUWANG_RISK_AUTO_PUBLISH = os.environ.get("SHOUWANG_RISK_AUTO_PUBLISH", "1") == "1"
 SHOUWANG_RISK_LEVELS_HOUR = int(os.environ.get("SHOUWANG_RISK_LEVELS_HOUR", "0"))
 SHOUWANG_RISK_LEVELS_MINUTE = int(os.environ.get("SHOUWANG_RISK_LEVELS_MINUTE", "20"))
+# Relapse-into-poverty monitoring (decision 1220): a signal must be decided within this many
+# days; the household's own report is throttled per IP and per household number.
+SHOUWANG_LIVELIHOOD_DECISION_DAYS = int(os.environ.get("SHOUWANG_LIVELIHOOD_DECISION_DAYS", "15"))
+
 # A health commission's own rule kinds are modules that call
 # shouwang.epi.risk_rules.register_rule_kind, named here (comma-separated dotted paths).
 SHOUWANG_RISK_RULE_KINDS = [p.strip() for p in os.environ.get("SHOUWANG_RISK_RULE_KINDS", "")
