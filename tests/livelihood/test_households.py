@@ -178,9 +178,8 @@ def test_constraint_violation_becomes_the_same_field_error(cadres: Any) -> None:
     second = make_household("420111001", members=0)
     real = svc._other_household
     with mock.patch.object(svc, "_other_household", side_effect=[None, real(
-            "resident_id", idn, None)]):
-        with pytest.raises(InvalidInput) as exc:
-            member_add(actor=cadres["hongshan"], household_id=second.pk,
-                       data={"name": "并发", "id_number": idn, "relationship": "head"})
+            "resident_id", idn, None)]), pytest.raises(InvalidInput) as exc:
+        member_add(actor=cadres["hongshan"], household_id=second.pk,
+                   data={"name": "并发", "id_number": idn, "relationship": "head"})
     assert "RACE-A" in str(exc.value.fields["id_number"][0])
     assert not second.members.exists()

@@ -94,3 +94,17 @@ def test_village_list_queries_do_not_grow_with_rows(cadres: Any) -> None:
         page = village_list(user=cadres["luonan"], code="420111001", year=2025)
     assert page.total == 7
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_village_list_of_a_county_and_of_the_nation(cadres: Any, make_user: Any) -> None:
+    from shouwang.accounts.roles import Role
+
+    make_household("420111001")
+    make_household("420111")
+    make_household("420106")
+    assert village_list(user=cadres["hongshan"], code="420111").total == 2
+    nation = make_user(Role.NATIONAL_OFFICER, "000000", username="lh-nation")
+    assert village_list(user=nation, code="000000").total == 3
+    assert village_list(user=cadres["hubei"], code="420000").total == 3
+    with pytest.raises(Http404):
+        village_list(user=cadres["hubei"], code="000000")

@@ -99,9 +99,10 @@ def _lost_q() -> Q:
     return q
 
 
-def households_of(*, user: User | AnonymousUser, code: str) -> QuerySet[Household]:
-    """The households of a division (and the divisions under it) the reader may see."""
-    return scoped(Household.objects.filter(prefix_q("division_code", code)), user)
+def households_of(*, user: User | AnonymousUser, division: Division) -> QuerySet[Household]:
+    """The households of a division (and the divisions under it) the reader may see: by the
+    division's own prefix (the nation's is empty, a county's its six digits)."""
+    return scoped(Household.objects.filter(prefix_q("division_code", division.prefix)), user)
 
 
 def yearly_income(records: Any) -> dict[int, dict[int, dict[str, Decimal]]]:
@@ -129,7 +130,7 @@ def village_list(*, user: User | AnonymousUser, code: str, filters: VillageFilte
     filters = filters or VillageFilters()
     per_page = max(1, min(per_page, PER_PAGE_MAX))
     income_year = year or timezone.localdate().year - 1
-    base = households_of(user=user, code=division.code)
+    base = households_of(user=user, division=division)
     status_counts = {s: 0 for s in MonitoringStatus.values}
     for row in base.order_by().values("monitoring_status").annotate(n=Count("id")):
         status_counts[row["monitoring_status"]] = row["n"]
