@@ -70,7 +70,7 @@ def make_household(
     rows: Sequence[Mapping[str, Any]]
     if isinstance(members, int):
         rows = [{"name": f"成员{serial}-{i}",
-                 "id_number": resident_id(serial * 10 + i, birth="19700101" if i == 0
+                 "id_number": resident_id(serial * 100 + i, birth="19700101" if i == 0
                                           else "19900101"),
                  "relationship": "head" if i == 0 else _RELATIONS[(i - 1) % len(_RELATIONS)]}
                 for i in range(members)]

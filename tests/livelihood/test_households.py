@@ -183,3 +183,8 @@ def test_constraint_violation_becomes_the_same_field_error(cadres: Any) -> None:
                    data={"name": "并发", "id_number": idn, "relationship": "head"})
     assert "RACE-A" in str(exc.value.fields["id_number"][0])
     assert not second.members.exists()
+
+
+def test_factory_households_of_many_members_do_not_collide(cadres: Any) -> None:
+    big = [make_household("420111001", members=12) for _ in range(3)]
+    assert sum(h.members.count() for h in big) == 36
