@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from shouwang.epi.risk_rules import RuleParamsError
+from shouwang.epi.rule_registry import RuleParamsError, RuleRegistry
 
 __all__ = ["COMPONENTS", "GUARANTEES", "SPENDING_KINDS", "Elimination", "Group",
            "LivelihoodInputs", "LivelihoodInputsError", "LivelihoodResult", "Reason",
@@ -529,34 +529,25 @@ def _monitor(inp: LivelihoodInputs, p: Mapping[str, Any]) -> LivelihoodResult:
 
 # --- the registry -----------------------------------------------------------------------------
 
-_KINDS: dict[str, RuleKind] = {"relapse_monitoring": relapse_monitoring}
-_VALIDATORS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
-    "relapse_monitoring": relapse_monitoring_params}
+_REGISTRY: RuleRegistry[LivelihoodInputs, LivelihoodResult] = RuleRegistry()
+_REGISTRY.register("relapse_monitoring", relapse_monitoring, relapse_monitoring_params)
 
 
 def register_rule_kind(name: str, evaluate: RuleKind,
                        validate: Callable[[Mapping[str, Any]], dict[str, Any]]) -> None:
     """Add a kind: `evaluate(inputs, params)` and `validate(params)` (defaults filled in;
     RuleParamsError naming each bad parameter)."""
-    existing = _KINDS.get(name)
-    if existing is not None and existing is not evaluate:
-        raise ValueError(f"rule kind {name!r} is registered twice")
-    _KINDS[name] = evaluate
-    _VALIDATORS[name] = validate
+    _REGISTRY.register(name, evaluate, validate)
 
 
 def rule_kinds() -> list[str]:
-    return sorted(_KINDS)
+    return _REGISTRY.kinds()
 
 
 def validate_params(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    if kind not in _KINDS:
-        raise RuleParamsError({"kind": f"unknown rule kind {kind!r}"})
-    return _VALIDATORS[kind](params)
+    return _REGISTRY.validate(kind, params)
 
 
 def evaluate(kind: str, params: Mapping[str, Any], inputs: LivelihoodInputs) -> LivelihoodResult:
     """Every household's flag under one rule set."""
-    if kind not in _KINDS:
-        raise RuleParamsError({"kind": f"unknown rule kind {kind!r}"})
-    return _KINDS[kind](inputs, params)
+    return _REGISTRY.evaluate(kind, params, inputs)

@@ -41,6 +41,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from shouwang.epi.rule_registry import RuleParamsError, RuleRegistry
+
 LOW, MEDIUM, HIGH = 0, 1, 2
 LEVEL_NAMES = ("low", "medium", "high")
 
@@ -58,14 +60,6 @@ class Reason(IntEnum):
 
 
 REASON_NAMES = {r.value: r.name.lower() for r in Reason}
-
-
-class RuleParamsError(ValueError):
-    """Parameters a kind cannot run with: `errors` maps each bad parameter to its message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -297,9 +291,8 @@ def _with_step_down(rule_level: NDArray[np.int8], rule_reason: NDArray[np.int8],
 
 # --- the registry -----------------------------------------------------------------------------
 
-_KINDS: dict[str, RuleKind] = {"window_threshold": window_threshold}
-_VALIDATORS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
-    "window_threshold": window_threshold_params}
+_REGISTRY: RuleRegistry[RiskInputs, RiskResult] = RuleRegistry()
+_REGISTRY.register("window_threshold", window_threshold, window_threshold_params)
 _HISTORY: dict[str, Callable[[Mapping[str, Any]], int]] = {
     "window_threshold": history_days_needed}
 
@@ -309,30 +302,23 @@ def register_rule_kind(name: str, evaluate: RuleKind,
                        history_days: Callable[[Mapping[str, Any]], int]) -> None:
     """Add a kind of rule: `evaluate(inputs, params)`, `validate(params)` (defaults filled in;
     RuleParamsError on bad ones) and `history_days(params)` (days of inputs before day 0)."""
-    existing = _KINDS.get(name)
-    if existing is not None and existing is not evaluate:
-        raise ValueError(f"rule kind {name!r} is registered twice")
-    _KINDS[name] = evaluate
-    _VALIDATORS[name] = validate
+    _REGISTRY.register(name, evaluate, validate)
     _HISTORY[name] = history_days
 
 
 def rule_kinds() -> list[str]:
-    return sorted(_KINDS)
+    return _REGISTRY.kinds()
 
 
 def validate_params(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    if kind not in _KINDS:
-        raise RuleParamsError({"kind": f"unknown rule kind {kind!r}"})
-    return _VALIDATORS[kind](params)
+    return _REGISTRY.validate(kind, params)
 
 
 def history_days(kind: str, params: Mapping[str, Any]) -> int:
+    _REGISTRY.check(kind)
     return _HISTORY[kind](params)
 
 
 def evaluate(kind: str, params: Mapping[str, Any], inputs: RiskInputs) -> RiskResult:
     """Levels of every area and day under one rule set."""
-    if kind not in _KINDS:
-        raise RuleParamsError({"kind": f"unknown rule kind {kind!r}"})
-    return _KINDS[kind](inputs, params)
+    return _REGISTRY.evaluate(kind, params, inputs)
