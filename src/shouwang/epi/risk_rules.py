@@ -41,7 +41,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from shouwang.epi.rule_registry import RuleParamsError, RuleRegistry
+# Re-exported: the services catch the parameter errors of a rule kind from this module.
+from shouwang.epi.rule_registry import RuleParamsError as RuleParamsError
+from shouwang.epi.rule_registry import RuleRegistry
 
 LOW, MEDIUM, HIGH = 0, 1, 2
 LEVEL_NAMES = ("low", "medium", "high")
