@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from shouwang.core.audit import audit_log
 from shouwang.core.errors import InvalidInput
 from shouwang.core.models import AuditAction
-from shouwang.livelihood.models import DataSource, Member, Shock, ShockKind
+from shouwang.livelihood.models import DataSource, Household, Member, Shock, ShockKind
 from shouwang.livelihood.services.households import household_for_write, require_write
 from shouwang.livelihood.services.incomes import parse_amount
 
@@ -49,6 +49,19 @@ def shock_record(
     """Record one shock; `(shock, created)`. A key already stored returns that shock."""
     require_write(actor)
     household = household_for_write(actor, household_id)
+    return shock_store(household=household, actor=actor, kind=kind, occurred_on=occurred_on,
+                       amount=amount, source=source, ended_on=ended_on, description=description,
+                       member_id=member_id, case=case, source_key=source_key)
+
+
+def shock_store(
+    *, household: Household, actor: User | None, kind: str, occurred_on: Any, amount: Any,
+    source: str, ended_on: Any = None, description: str = "", member_id: int | None = None,
+    case: CaseReport | None = None, source_key: str | None = None,
+) -> tuple[Shock, bool]:
+    """Validate and store one shock of a household the caller has already established: a
+    cadre's (`shock_record`), or a source without one behind it — the household's own form,
+    a department's feed, the screening job (services.signals). `(shock, created)`."""
     key = (source_key or "").strip() or None
     errors: dict[str, list[str]] = {}
     if key is not None:

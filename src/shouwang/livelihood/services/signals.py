@@ -9,8 +9,9 @@ decided within the time limit (decision 1220).
                   source_key=None, member=None, case=None, actor=None) -> Shock
 
 `shock_receive` is the Shock of a source without a cadre behind it (the household's own form,
-a department's feed, the screening job): services/shocks.py `shock_record` is the cadre's,
-which needs livelihood.write and the household in the cadre's jurisdiction.
+a department's feed, the screening job); services/shocks.py `shock_record` is the cadre's,
+which needs livelihood.write and the household in the cadre's jurisdiction. Both validate and
+write through `shock_store`.
 
 `decision_due` = received_at + SHOUWANG_LIVELIHOOD_DECISION_DAYS (default 15: the national rule
 is to decide within 15 days). The same report sent twice (same `source_key`) is stored once.
@@ -83,28 +84,14 @@ def shock_receive(*, household: Household, kind: str, occurred_on: date, amount:
                  description: str, source: str, source_key: str | None = None,
                  member: Member | None = None, case: CaseReport | None = None,
                  actor: User | None = None) -> Shock:
-    """One Shock; with a `source_key` already stored, the stored one (nothing new)."""
-    if kind not in ShockKind.values:
-        raise InvalidInput({"kind": [_("请选择困难类型。")]})
-    if Decimal(amount) < 0:
-        raise InvalidInput({"amount": [_("金额不能为负数。")]})
-    if source_key:
-        existing = Shock.objects.filter(source_key=source_key).first()
-        if existing is not None:
-            return existing
-    try:
-        with transaction.atomic():
-            shock = Shock.objects.create(
-                source_key=source_key or None, household=household, member=member, kind=kind,
-                occurred_on=occurred_on, amount=Decimal(amount), description=description,
-                source=source, case=case, recorded_by=actor)
-    except IntegrityError:
-        if source_key:
-            return Shock.objects.get(source_key=source_key)
-        raise
-    audit_log(actor=actor, action=AuditAction.CREATE, obj=shock,
-              division_code=household.division_code,
-              summary=f"shock {kind} {occurred_on} ({source})")
+    """One Shock; with a `source_key` already stored, the stored one (nothing new). Validated
+    and written by services.shocks.shock_store, as a cadre's shock is."""
+    from shouwang.livelihood.services.shocks import shock_store
+
+    shock, _created = shock_store(
+        household=household, actor=actor, kind=kind, occurred_on=occurred_on, amount=amount,
+        source=source, description=description, member_id=member.pk if member else None,
+        case=case, source_key=source_key)
     return shock
 
 
