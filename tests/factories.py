@@ -39,15 +39,17 @@ def restore_reference_data() -> None:
     """Put back the reference data that migrations load, after a transactional test flushed it.
 
     pytest-django empties every table after a transactional (live-server) test; tests that run
-    later on the same worker would otherwise find no diseases (nor the default risk rules).
+    later on the same worker would otherwise find no diseases (nor the default risk and livelihood rules).
     """
     from django.apps import apps
 
+    from shouwang.livelihood.defaults import seed as seed_livelihood_defaults
     from shouwang.risk.defaults import seed as seed_risk_defaults
     from shouwang.surveillance.services.diseases import diseases_sync
 
     diseases_sync()
     seed_risk_defaults(apps)
+    seed_livelihood_defaults(apps)
 
 
 @functools.cache

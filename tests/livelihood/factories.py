@@ -2,6 +2,7 @@
 shocks.py): a household with its members, incomes and shocks.
 
     household = make_household("420111001", members=3, incomes={2025: {"wages": 30000}})
+    flag = make_flag(household, target_group="marginal", triggers=["income_below"])
 
 Signature stable for the other livelihood tests; everything after `division_code` keyword-only.
 """
@@ -17,7 +18,8 @@ from typing import Any
 from shouwang.accounts.models import User
 from shouwang.accounts.roles import Role
 from shouwang.core.validators import resident_id_check_char
-from shouwang.livelihood.models import Household
+from shouwang.livelihood.models import Household, MonitoringFlag, MonitoringRuleSet
+from shouwang.livelihood.services.flags import flag_open
 from shouwang.livelihood.services.households import household_create, member_add
 from shouwang.livelihood.services.incomes import income_record_set
 from shouwang.livelihood.services.shocks import shock_record
@@ -86,3 +88,20 @@ def make_household(
         shock_record(actor=actor, household_id=household.pk, **shock)
     household.refresh_from_db()
     return household
+
+
+def default_rule_set() -> MonitoringRuleSet:
+    """The seeded rule set (migration 0003)."""
+    return MonitoringRuleSet.objects.get(code="cn-relapse-2021", version=1)
+
+
+def make_flag(household: Household, *, target_group: str = "marginal",
+              triggers: Sequence[str] = ("income_below",),
+              numbers: Mapping[str, Any] | None = None, reason: str = "人均纯收入低于监测标准",
+              actor: User | None = None, **kwargs: Any) -> MonitoringFlag:
+    """An open flag of `household` through services.flags.flag_open (the seeded rule set unless
+    `rule_set=` is given; other keywords go to flag_open)."""
+    kwargs.setdefault("rule_set", default_rule_set())
+    return flag_open(household=household, target_group=target_group, triggers=list(triggers),
+                     numbers=numbers or {"income_annual": 5200.0, "threshold": 6000.0},
+                     reason=reason, actor=actor, **kwargs)

@@ -291,7 +291,10 @@ class MonitoringRuleSet(models.Model):
 
     code = models.SlugField(_("规则代码"), max_length=48)
     version = models.PositiveIntegerField(_("版本"))
+    # The function of shouwang.epi.livelihood_rules the parameters are for.
+    kind = models.CharField(_("规则类型"), max_length=48, default="relapse_monitoring")
     name = models.CharField(_("名称"), max_length=128)
+    name_en = models.CharField(_("英文名称"), max_length=128, blank=True)
     params = models.JSONField(_("参数"))
     scope_prefix = models.CharField(_("适用范围"), max_length=12, blank=True, default="")
     effective_from = models.DateField(_("生效日期"))
@@ -310,6 +313,33 @@ class MonitoringRuleSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
+
+
+class MonitoringRun(models.Model):
+    """One monitoring pass: every household (of a division, or all) evaluated by the rule set in
+    force at the end of `month`, with what it found and what it could not evaluate."""
+
+    month = models.DateField(_("监测月份"))  # the first day of the month evaluated
+    division_prefix = models.CharField(_("范围"), max_length=12, blank=True, default="")
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("发起人"))
+    households = models.PositiveIntegerField(_("评估户数"), default=0)
+    flagged = models.PositiveIntegerField(_("规则识别户数"), default=0)
+    flags_opened = models.PositiveIntegerField(_("新纳入户数"), default=0)
+    eligible = models.PositiveIntegerField(_("可消除风险户数"), default=0)
+    # Why households were not evaluated: {"no_threshold": {"2026 420000": 12}, "no_members": 3}
+    skipped = models.JSONField(_("未评估"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("监测批次")
+        verbose_name_plural = _("监测批次")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} {self.month:%Y-%m} {self.division_prefix or 'CN'}"
 
 
 class SignalStatus(models.TextChoices):
@@ -381,6 +411,11 @@ class MonitoringFlag(models.Model):
     reason = models.CharField(_("纳入理由"), max_length=400)
     signal = models.ForeignKey(Signal, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="flags", verbose_name=_("线索"))
+    # Found by a monitoring pass (signal empty) …
+    run = models.ForeignKey(MonitoringRun, null=True, blank=True, on_delete=models.PROTECT,
+                            related_name="flags", verbose_name=_("监测批次"))
+    # … the month whose figures `numbers` holds (the end of the rule's window).
+    evaluated_month = models.DateField(_("判定月份"), null=True, blank=True)
     identified_at = models.DateTimeField(_("纳入时间"))
     identified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="+",
