@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +37,7 @@ from shouwang.core.models import AuditAction
 from shouwang.core.scoping import jurisdiction_prefix
 from shouwang.epi import risk_rules
 from shouwang.geo.models import Division, Level
-from shouwang.risk.models import AreaRisk, Publication, RuleSet, TravelPolicy
+from shouwang.risk.models import AreaRisk, Publication, RuleSet
 from shouwang.surveillance.models import Classification, Disease
 
 if TYPE_CHECKING:
@@ -244,7 +244,14 @@ def load_rule_kinds(paths: Iterable[str]) -> list[str]:
 
 # --- versioned data: the version before and the scope ---------------------------------------
 
-V = TypeVar("V", RuleSet, TravelPolicy)
+# A versioned row: a model with `code`, `version` and `scope_prefix` (RuleSet, TravelPolicy,
+# livelihood.MonitoringRuleSet).
+V = TypeVar("V", bound=Model)
+
+
+def scope_of(row: Model) -> str:
+    """The `scope_prefix` of a versioned row."""
+    return str(getattr(row, "scope_prefix", ""))
 
 
 def latest_version(model: type[V], code: str, actor: User,
@@ -254,15 +261,16 @@ def latest_version(model: type[V], code: str, actor: User,
     else is said about the input."""
     if not code or errors:
         return None
-    previous = model.objects.select_for_update().filter(code=code).order_by("-version").first()
+    previous = (model._default_manager.select_for_update().filter(code=code)
+                .order_by("-version").first())
     if previous is not None:
         prefix = jurisdiction_prefix(actor)
-        if prefix is None or not previous.scope_prefix.startswith(prefix):
+        if prefix is None or not scope_of(previous).startswith(prefix):
             raise NotFound(code)
     return previous
 
 
-def _given(data: Mapping[str, Any], previous: RuleSet | TravelPolicy | None,
+def _given(data: Mapping[str, Any], previous: Model | None,
            ) -> Callable[[str, Any], Any]:
     """A reader of the input where a field left out of a new version keeps the previous one's."""
     def given(name: str, default: Any) -> Any:
@@ -271,12 +279,12 @@ def _given(data: Mapping[str, Any], previous: RuleSet | TravelPolicy | None,
     return given
 
 
-def version_scope(actor: User, previous: RuleSet | TravelPolicy | None, scope_code: Any,
+def version_scope(actor: User, previous: Model | None, scope_code: Any,
                   errors: dict[str, list[str]]) -> Division | None:
     """The division a (new version of a) rule set or policy applies to: the one given, which
     the actor must govern, else the previous version's."""
     if previous is not None and scope_code is None:
-        return Division.objects.filter(prefix=previous.scope_prefix).order_by("code").first()
+        return Division.objects.filter(prefix=scope_of(previous)).order_by("code").first()
     return governed_division(actor, str(scope_code or ""), errors)
 
 
