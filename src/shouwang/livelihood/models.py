@@ -372,6 +372,8 @@ class Signal(models.Model):
                                    on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("研判人"))
     decision_reason = models.TextField(_("研判意见"), blank=True)
+    # When the cadres were told that the signal passed its time limit undecided (once).
+    overdue_notified_at = models.DateTimeField(_("超时提醒时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("监测线索")
