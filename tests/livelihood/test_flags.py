@@ -67,3 +67,53 @@ def test_outside_jurisdiction_is_not_found(cadres: Any) -> None:
     assert not MonitoringFlag.objects.exists()
 
 
+
+
+# --- flags_open_bulk (a monitoring pass's writer) -----------------------------------------------
+
+def _spec(household: Any, **kw: Any) -> Any:
+    from shouwang.livelihood.services.flags import FlagSpec
+
+    data: dict[str, Any] = {"household_id": household.pk,
+                            "division_code": household.division_code,
+                            "rule_set": default_rule_set(), "target_group": "marginal",
+                            "triggers": ["income_below"],
+                            "numbers": {"income_annual": 5000.0, "threshold": 6000.0},
+                            "reason": "人均纯收入低于监测标准"}
+    data.update(kw)
+    return FlagSpec(**data)
+
+
+def test_bulk_opens_skips_open_households_and_audits_each(cadres: Any) -> None:
+    from shouwang.livelihood.services.flags import flags_open_bulk
+
+    a, b, c = (make_household("420111001") for _ in range(3))
+    make_flag(b)
+    made = flags_open_bulk(specs=[_spec(a), _spec(b), _spec(c, target_group="sudden_difficulty",
+                                                              triggers=["spending_shock"])])
+    assert sorted(f.household_id for f in made) == sorted([a.pk, c.pk])
+    assert all(f.pk for f in made)
+    assert MonitoringFlag.objects.filter(household=b).count() == 1
+    for h in (a, c):
+        h.refresh_from_db()
+        assert h.monitoring_status == MonitoringStatus.MONITORED
+    assert AuditEvent.objects.filter(object_type="livelihood.monitoringflag",
+                                     object_id__in=[str(f.pk) for f in made]).count() == 2
+
+
+def test_bulk_refuses_the_whole_batch_field_by_field(cadres: Any) -> None:
+    from shouwang.livelihood.services.flags import flags_open_bulk
+
+    a, b = make_household("420111001"), make_household("420111001")
+    with pytest.raises(InvalidInput) as exc:
+        flags_open_bulk(specs=[_spec(a), _spec(b, rule_set=None, triggers=[], reason=" ")])
+    assert set(exc.value.fields) == {"flags.1.rule_set", "flags.1.triggers", "flags.1.reason"}
+    assert not MonitoringFlag.objects.exists()
+    with pytest.raises(InvalidInput) as exc:
+        flags_open_bulk(specs=[_spec(a), _spec(a)])
+    assert "flags" in exc.value.fields
+    with pytest.raises(NotFound):
+        flags_open_bulk(specs=[_spec(a)], actor=cadres["wuchang"])
+    assert not MonitoringFlag.objects.exists()
+    made = flags_open_bulk(specs=[_spec(a)], actor=cadres["luonan"])
+    assert made[0].identified_by == cadres["luonan"]
