@@ -64,3 +64,39 @@ scoped_route("api:livelihood_signal", sibling=_SIBLING_CADRE, parent=_PARENT_CAD
 scoped_route("api:livelihood_signal_decide", method="post",
              body={"identified": False, "reason": "走查：收入稳定"},
              sibling=_SIBLING_CADRE, parent=_PARENT_CADRE)(_signal)
+
+# --- assistance (api/assistance.py, views/flags_detail.py; decision 1240): an open flag of a
+# household of the record's division (opened by the platform), a measure on it. Reads are walked
+# by the default officers (they hold livelihood.read); the measure's end by livelihood cadres.
+
+
+def _flag(division_code: str) -> dict[str, int]:
+    from tests.livelihood.factories import make_flag, make_household
+
+    return {"flag_id": make_flag(make_household(division_code, members=1)).pk}
+
+
+def _measure(division_code: str) -> dict[str, int]:
+    import datetime as _dt
+
+    from shouwang.accounts.models import User
+    from shouwang.livelihood.services.assistance import measure_add
+    from tests.livelihood.factories import make_flag, make_household
+
+    flag = make_flag(make_household(division_code, members=1))
+    cadre = User.objects.get(username=f"lh-factory-{division_code}")
+    started = _dt.date.today() - _dt.timedelta(days=10)
+    measure = measure_add(actor=cadre, flag_id=flag.pk, data={
+        "category": "employment", "description": "公益性岗位", "responsible": cadre.pk,
+        "started_on": started.isoformat()})
+    return {"measure_id": measure.pk}
+
+
+scoped_route("livelihood:flag")(_flag)
+scoped_route("api:livelihood_flag_measures")(_flag)
+scoped_route("api:livelihood_flag_elimination")(_flag)
+scoped_route("api:livelihood_flag_evidence")(_flag)
+scoped_route("api:livelihood_household_visits")(_household)
+scoped_route("api:livelihood_measure_end", method="post", body={
+    "ended_on": __import__("datetime").date.today().isoformat()},
+    sibling=_SIB, parent=_PAR)(_measure)

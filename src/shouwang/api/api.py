@@ -115,3 +115,10 @@ from shouwang.livelihood.api.signals import router as livelihood_signals_router 
 
 api.add_router("/livelihood/signals", livelihood_signals_router)
 api.add_router("/livelihood/department-signals", livelihood_department_signals_router)
+
+# --- livelihood: assistance measures, follow-up visits, elimination with evidence (decision 1240)
+from shouwang.livelihood.api.assistance import (  # noqa: E402
+    router as livelihood_assistance_router,
+)
+
+api.add_router("/livelihood/assistance", livelihood_assistance_router)

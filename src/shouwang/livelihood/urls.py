@@ -31,3 +31,13 @@ urlpatterns += [
          name="household-edit"),
     path("members/<int:member_id>/edit/", household_views.member_edit, name="member-edit"),
 ]
+
+# --- assistance: the flag's page, the household's monitoring dossier (views/flags_detail.py;
+# decision 1240). Its forms (measures, visits, elimination) post to the page itself.
+from django.urls import path  # noqa: E402
+
+from shouwang.livelihood.views import flags_detail as flag_detail_views  # noqa: E402
+
+urlpatterns += [
+    path("flags/<int:flag_id>/", flag_detail_views.flag_detail, name="flag"),
+]
