@@ -156,3 +156,39 @@ def test_flag_eliminated_after_the_month_ended_is_not_reopened_from_it(lines: No
         status="eliminated", eliminated_at=timezone.make_aware(datetime(2025, 11, 20)))
     assert monitoring_run(month=date(2025, 10, 1)).flags_opened == 0
     assert monitoring_run(month=DECEMBER).flags_opened == 1
+
+
+def test_command_job_and_beat(lines: None) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from shouwang.config.celery import app
+    from shouwang.core.jobs import scheduled_jobs
+    from shouwang.livelihood import tasks
+
+    below = poor()
+    out, err = StringIO(), StringIO()
+    call_command("livelihood", "monitor", "--month", "2025-11", "--division", "420111",
+                 stdout=out, stderr=err)
+    summary = json.loads(out.getvalue())
+    assert summary["month"] == "2025-11" and summary["division_prefix"] == "420111"
+    assert (summary["households"], summary["flags_opened"]) == (1, 1)
+    assert "monitoring" in err.getvalue()          # the progress bar
+    with pytest.raises(CommandError):
+        call_command("livelihood", "monitor", "--month", "2025-13", stdout=StringIO())
+    with pytest.raises(CommandError, match="division_prefix"):
+        call_command("livelihood", "monitor", "--month", "2025-11", "--division", "42x",
+                     stdout=StringIO(), stderr=StringIO())
+    # The job judges the month before the day it is given.
+    assert "livelihood-monitoring" in scheduled_jobs()
+    out = StringIO()
+    call_command("run-jobs", "livelihood-monitoring", "--date", "2026-01-05", stdout=out)
+    figures = json.loads(out.getvalue().split(": ", 1)[1])
+    assert figures["month"] == "2025-12" and figures["flags_opened"] == 0   # still open
+    assert app.conf.beat_schedule["livelihood-monitoring-monthly"]["task"] \
+        == tasks.MONITORING_TASK
+    assert tasks.monitoring_monthly("2025-10")["month"] == "2025-10"
+    assert MonitoringFlag.objects.filter(household=below).count() == 1

@@ -22,3 +22,22 @@ register_scheduled_job(ScheduledJob(
                 "or working at a destination of high risk (idempotent: keyed by case, member "
                 "and the high-risk run)",
     default_days_back=0))
+
+
+# --- monitoring pass (services/monitoring.py; decision 1230) ------------------------------------
+
+
+def _monitoring(day: date) -> dict[str, Any]:
+    """The pass over every household for the last month complete on `day` (the month before
+    `day`'s: run on 2026-12-01 or any day of December, it judges November)."""
+    from shouwang.livelihood.selectors.monitoring import last_complete_month
+    from shouwang.livelihood.services.monitoring import monitoring_run, run_summary
+
+    return run_summary(monitoring_run(month=last_complete_month(day)))
+
+
+register_scheduled_job(ScheduledJob(
+    name="livelihood-monitoring", run=_monitoring,
+    description="monitoring pass: every household judged at the previous month by the rule set "
+                "in force, newly flagged households opened for monitoring (idempotent per month)",
+    default_days_back=0))

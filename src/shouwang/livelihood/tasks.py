@@ -37,3 +37,33 @@ def _beat_entry() -> dict[str, Any]:
 
 app.conf.beat_schedule = {**(app.conf.beat_schedule or {}),
                           "livelihood-screening-daily": _beat_entry()}
+
+
+# --- monitoring pass (services/monitoring.py; decision 1230): monthly, on day
+# SHOUWANG_LIVELIHOOD_MONITORING_DAY (default 2, after the month's income is in) at
+# SHOUWANG_LIVELIHOOD_MONITORING_HOUR:SHOUWANG_LIVELIHOOD_MONITORING_MINUTE (default 02:30 local),
+# judging the previous month. Idempotent: a month run again opens nothing new.
+
+MONITORING_TASK = "livelihood.monitoring_monthly"
+
+
+@shared_task(name=MONITORING_TASK, acks_late=True)
+def monitoring_monthly(month: str | None = None) -> dict[str, Any]:
+    """The pass for `month` (YYYY-MM; default the previous month, local calendar)."""
+    from shouwang.livelihood.selectors.monitoring import last_complete_month
+    from shouwang.livelihood.services.monitoring import monitoring_run, run_summary
+
+    when = date.fromisoformat(f"{month}-01") if month else last_complete_month()
+    return run_summary(monitoring_run(month=when))
+
+
+def _monitoring_beat_entry() -> dict[str, Any]:
+    day = int(getattr(settings, "SHOUWANG_LIVELIHOOD_MONITORING_DAY", 2))
+    hour = int(getattr(settings, "SHOUWANG_LIVELIHOOD_MONITORING_HOUR", 2))
+    minute = int(getattr(settings, "SHOUWANG_LIVELIHOOD_MONITORING_MINUTE", 30))
+    return {"task": MONITORING_TASK,
+            "schedule": crontab(day_of_month=day, hour=hour, minute=minute)}
+
+
+app.conf.beat_schedule = {**(app.conf.beat_schedule or {}),
+                          "livelihood-monitoring-monthly": _monitoring_beat_entry()}

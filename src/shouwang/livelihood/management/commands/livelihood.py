@@ -33,7 +33,56 @@ def fail(error: InvalidInput) -> CommandError:
     return CommandError(fields or str(error.message or error.code))
 
 
+# --- monitoring (the "monitoring" part; decision 1230) -------------------------------------------
+#   shouwang livelihood monitor --month YYYY-MM [--division CODE]
+# A monitoring pass with a progress bar on stderr; the run's summary as JSON on stdout.
+
+
+def add_monitoring(sub: Any) -> None:
+    monitor = sub.add_parser("monitor", help="monitoring pass: judge every household at a month "
+                                             "and open the newly flagged for monitoring")
+    monitor.add_argument("--month", type=month_arg, required=True, help="the month, YYYY-MM")
+    monitor.add_argument("--division", default="",
+                         help="only the households under this division code (default: all)")
+
+
+def run_monitoring(command: BaseCommand, options: dict[str, Any]) -> bool:
+    import json
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from shouwang.livelihood.services.monitoring import monitoring_run, run_summary
+
+    if options["action"] != "monitor":
+        return False
+    console = Console(file=command.stderr,  # type: ignore[arg-type]  # a text stream
+                      highlight=False, soft_wrap=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=False) as bar:
+            task = bar.add_task("监测 monitoring", total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            run = monitoring_run(month=options["month"], division_prefix=options["division"],
+                                 progress=step)
+    except InvalidInput as error:
+        raise fail(error) from error
+    command.stdout.write(json.dumps(run_summary(run), ensure_ascii=False))
+    return True
+
+
 SECTIONS: list[tuple[Adder, Runner]] = [
+    (add_monitoring, run_monitoring),
 ]
 
 
