@@ -24,6 +24,28 @@ register_scheduled_job(ScheduledJob(
     default_days_back=0))
 
 
+# --- overdue signals (services/overdue.py; decision 1270) --------------------------------------
+
+
+def _overdue_signals(day: date) -> dict[str, Any]:
+    """Signals overdue by `day`: by now for today (or a later day), by the end of a past day."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from shouwang.livelihood.services.overdue import overdue_notify
+
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return overdue_notify(at=min(end, timezone.now()))
+
+
+register_scheduled_job(ScheduledJob(
+    name="livelihood-overdue-signals", run=_overdue_signals,
+    description="tell the livelihood cadres of the village, township and county about pending "
+                "signals past their time limit (once per signal: Signal.overdue_notified_at)",
+    default_days_back=0))
+
+
 # --- monitoring pass (services/monitoring.py; decision 1230) ------------------------------------
 
 

@@ -39,6 +39,31 @@ app.conf.beat_schedule = {**(app.conf.beat_schedule or {}),
                           "livelihood-screening-daily": _beat_entry()}
 
 
+# --- overdue signals (services/overdue.py; decision 1270): every day at
+# SHOUWANG_LIVELIHOOD_OVERDUE_HOUR:SHOUWANG_LIVELIHOOD_OVERDUE_MINUTE (default 08:00 local, at
+# the start of the working day). Idempotent: a signal is told once.
+
+OVERDUE_TASK = "livelihood.overdue_signals_daily"
+
+
+@shared_task(name=OVERDUE_TASK, acks_late=True)
+def overdue_signals_daily() -> dict[str, Any]:
+    """Tell the cadres about the signals overdue by now."""
+    from shouwang.livelihood.services.overdue import overdue_notify
+
+    return overdue_notify()
+
+
+def _overdue_beat_entry() -> dict[str, Any]:
+    hour = int(getattr(settings, "SHOUWANG_LIVELIHOOD_OVERDUE_HOUR", 8))
+    minute = int(getattr(settings, "SHOUWANG_LIVELIHOOD_OVERDUE_MINUTE", 0))
+    return {"task": OVERDUE_TASK, "schedule": crontab(hour=hour, minute=minute)}
+
+
+app.conf.beat_schedule = {**(app.conf.beat_schedule or {}),
+                          "livelihood-overdue-signals-daily": _overdue_beat_entry()}
+
+
 # --- monitoring pass (services/monitoring.py; decision 1230): monthly, on day
 # SHOUWANG_LIVELIHOOD_MONITORING_DAY (default 2, after the month's income is in) at
 # SHOUWANG_LIVELIHOOD_MONITORING_HOUR:SHOUWANG_LIVELIHOOD_MONITORING_MINUTE (default 02:30 local),
