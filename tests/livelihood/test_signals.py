@@ -14,6 +14,7 @@ from shouwang.core.errors import InvalidInput, NotFound
 from shouwang.core.models import AuditEvent
 from shouwang.livelihood.models import Signal, SignalStatus
 from shouwang.livelihood.services.signals import signal_decide, signal_receive
+from tests.livelihood.monitoring_data import at_risk
 from tests.livelihood.signals_data import household_with_head
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,7 @@ def test_the_time_limit_comes_from_settings(divisions: None) -> None:
 
 def test_decide_needs_a_reason_and_records_it(divisions: None, cadres: dict[str, Any]) -> None:
     household, _ = household_with_head("H-1")
+    at_risk(household)   # identified opens the flag only when the rules find a risk
     signal = signal_receive(source="cadre_visit", household=household, summary="x", details={})
     with pytest.raises(InvalidInput) as err:
         signal_decide(actor=cadres["luonan"], signal=signal, identified=True, reason="  ")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from shouwang.livelihood.models import Signal
 from shouwang.livelihood.services.signals import signal_receive
 from tests.accounts.helpers import bearer
+from tests.livelihood.monitoring_data import at_risk
 from tests.livelihood.signals_data import household_with_head, resident_id
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,7 @@ def _post(user: Any, url: str, body: Any) -> Any:
 
 def _two() -> tuple[Signal, Signal]:
     household, _ = household_with_head("H-1")
+    at_risk(household)   # identified opens the flag only when the rules find a risk
     late = signal_receive(source="cadre_visit", household=household, summary="务工中断",
                           details={}, received_at=timezone.now() - timedelta(days=16))
     fresh = signal_receive(source="cadre_visit", household=household, summary="大病",

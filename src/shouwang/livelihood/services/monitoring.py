@@ -3,6 +3,7 @@ month by the rule set in force for it, and the newly flagged opened for monitori
 (decision 1230).
 
     monitoring_run(*, month, actor=None, division_prefix="", progress=None) -> MonitoringRun
+    flag_from_signal(signal, actor) -> MonitoringFlag | None   (services.signals.on_identified)
 
 Households are taken `CHUNK` at a time in id order: their inputs (selectors.monitoring
 .monitoring_inputs, a handful of aggregate queries per chunk), the rules (shouwang.epi
@@ -40,6 +41,7 @@ from shouwang.livelihood.models import (
     Household,
     MonitoringFlag,
     MonitoringRun,
+    Signal,
 )
 from shouwang.livelihood.selectors.monitoring import (
     DEFAULT_MONTHS,
@@ -47,6 +49,7 @@ from shouwang.livelihood.selectors.monitoring import (
     add_months,
     evaluate_inputs,
     flag_triggers,
+    household_evaluation,
     monitoring_inputs,
     month_end,
     month_start,
@@ -56,7 +59,7 @@ from shouwang.livelihood.selectors.monitoring import (
     target_group_for,
     threshold_table,
 )
-from shouwang.livelihood.services.flags import FlagSpec, flags_open_bulk
+from shouwang.livelihood.services.flags import FlagSpec, flag_open, flags_open_bulk
 
 if TYPE_CHECKING:
     from shouwang.accounts.models import User
@@ -188,3 +191,33 @@ def run_summary(run: MonitoringRun) -> dict[str, Any]:
             "finished_at": run.finished_at.isoformat() if run.finished_at else None,
             "seconds": (round((run.finished_at - run.started_at).total_seconds(), 3)
                         if run.finished_at else None)}
+
+
+# --- identified signals → flags (services.signals.on_identified) -------------------------------
+
+def flag_from_signal(signal: Signal, actor: User) -> MonitoringFlag | None:
+    """A signal decided "identified": judge its household by the rule set in force at the
+    current month (the month the reported difficulty usually falls in: its shock counts) and
+    open its flag with `signal`. Runs inside the decision's transaction: a refusal here
+    (InvalidInput) leaves the signal pending and nothing written.
+
+    - The rule finds no risk: refused, telling the cadre to record the income or the shock
+      first (a flag needs the rule's trigger and numbers — decision 1230).
+    - No rule set, no line for the year and province, no active member: refused with that.
+    - The household already has an open flag: the decision stands, no second flag (None)."""
+    household = Household.objects.get(pk=signal.household_id)
+    if MonitoringFlag.objects.filter(household=household,
+                                     status=FlagStatus.MONITORING).exists():
+        return None
+    try:
+        ev = household_evaluation(household, timezone.localdate())
+    except InvalidInput as error:
+        raise InvalidInput({"decision": [str(m) for ms in error.fields.values() for m in ms]},
+                           message=error.message) from error
+    if not ev.flagged:
+        message = _("按监测规则，该户目前未触发任何监测条件（%(reason)s）。请先录入该户的收入或"
+                    "风险事件（如医疗支出、失业），再研判纳入监测。") % {"reason": ev.reason}
+        raise InvalidInput({"decision": [message]}, message=message)
+    return flag_open(household=household, rule_set=ev.rule_set, target_group=ev.target_group,
+                     triggers=flag_triggers(ev.triggers, ev.groups), numbers=ev.numbers,
+                     reason=ev.reason, actor=actor, signal=signal, evaluated_month=ev.month)

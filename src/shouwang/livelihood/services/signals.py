@@ -160,6 +160,17 @@ def signal_decide(*, actor: User, signal: Signal, identified: bool, reason: str)
     return locked
 
 
+# --- identification (decision 1230): an identified signal opens the household's flag ----------
+
+def _open_flag(signal: Signal, actor: User) -> None:
+    from shouwang.livelihood.services.monitoring import flag_from_signal
+
+    flag_from_signal(signal, actor)
+
+
+on_identified.append(_open_flag)
+
+
 # --- input helpers ------------------------------------------------------------------------------
 
 Errors = dict[str, list[str]]
