@@ -100,3 +100,39 @@ scoped_route("api:livelihood_household_visits")(_household)
 scoped_route("api:livelihood_measure_end", method="post", body={
     "ended_on": __import__("datetime").date.today().isoformat()},
     sibling=_SIB, parent=_PAR)(_measure)
+
+# --- statistics by area and the exit-standards report (views/statistics.py; decision 1250):
+# the area is the record (its code in the path); a county officer of the sibling county gets
+# 404, the city's 200 (officers hold livelihood.read). The API takes `?division=` (tested in
+# tests/livelihood/test_statistics_pages.py).
+
+
+def _statistics_area(division_code: str) -> dict[str, str]:
+    return {"code": division_code}
+
+
+for _name in ("livelihood:statistics-area", "livelihood:statistics-exit-area",
+              "livelihood:statistics-exit-csv"):
+    scoped_route(_name)(_statistics_area)
+
+# --- monitoring rules (api/rules.py, views/rules.py; decision 1270): a county's own rule set
+# of the record's division, made by a livelihood cadre there through the service; the sibling
+# county's officer gets 404, the city's 200 (officers hold livelihood.read).
+
+
+def _rule_set(division_code: str) -> dict[str, int]:
+    from shouwang.accounts.models import User
+    from shouwang.livelihood.services.rules import ruleset_create
+    from tests.factories import make_user
+
+    username = f"lh-rules-{division_code}"
+    cadre = (User.objects.filter(username=username).first()
+             or make_user("livelihood_cadre", division_code, username=username))
+    made = ruleset_create(actor=cadre, data={
+        "code": f"rules-{division_code}", "name": "县级监测规则", "kind": "relapse_monitoring",
+        "scope": division_code, "effective_from": "2030-01-01", "params": {"drop_pct": 25}})
+    return {"ruleset_id": made.pk}
+
+
+scoped_route("livelihood:rules-detail")(_rule_set)
+scoped_route("api:livelihood_rules_detail")(_rule_set)

@@ -9,6 +9,8 @@ elimination of a flag is set with the ORM until services/elimination.py lands (`
 洪山区 420111 (six households, 16 people, assessed 10, poor 8):
   H1 村 420111001001  3 people, lifted out 2019, wages 9,000 (3,000 a head: poor)
   H2 村 420111001001  2 people, wages 12,000 (6,000: not poor)
+  (H1 and H2 also earned the same in 2024: the monitoring rules that judge an identified
+  signal read the months before it.)
   H3 珞南街道 420111001  4 people, wages 16,000 yearly (a monthly wage of 999 ignored: the
      yearly record wins) + operating 250 × 12 months = 19,000 (4,750: poor)
   H4 洪山区 420111     1 person, wages 400 × 12 months = 4,800 (poor)
@@ -46,6 +48,7 @@ from shouwang.livelihood.models import (
     MonitoringFlag,
     MonitoringStatus,
     MonitoringThreshold,
+    Signal,
 )
 from shouwang.livelihood.services.assistance import measure_add
 from shouwang.livelihood.services.households import member_leave
@@ -95,6 +98,17 @@ def _monthly(actor: User, household: Household, component: str, amount: int,
                           component=component, amount=Decimal(amount), month=month)
 
 
+def _signal_flag(household: Household, signal: Signal, when: datetime,
+                 actor: User) -> MonitoringFlag:
+    """The flag the decision opened (services.signals.on_identified, when the identification
+    part has registered there), else one opened by flag_open with the signal."""
+    opened = MonitoringFlag.objects.filter(signal=signal).first()
+    if opened is not None:
+        assert opened.identified_at == when
+        return opened
+    return make_flag(household, signal=signal, identified_at=when, actor=actor)
+
+
 def build(cadres: dict[str, Any]) -> dict[str, Any]:
     hubei: User = cadres["hubei"]
     for code in ("420111001001", "420111001002"):
@@ -102,8 +116,10 @@ def build(cadres: dict[str, Any]) -> dict[str, Any]:
     poverty_lines_2025()
     h = {
         "H1": make_household("420111001001", members=3, poverty_status="lifted_out",
-                             lifted_out_year=2019, incomes={2025: {"wages": 9000}}),
-        "H2": make_household("420111001001", members=2, incomes={2025: {"wages": 12000}}),
+                             lifted_out_year=2019,
+                             incomes={2024: {"wages": 9000}, 2025: {"wages": 9000}}),
+        "H2": make_household("420111001001", members=2,
+                             incomes={2024: {"wages": 12000}, 2025: {"wages": 12000}}),
         "H3": make_household("420111001", members=4, incomes={2025: {"wages": 16000}}),
         "H4": make_household("420111", members=1),
         "H5": make_household("420111001002", members=2),
@@ -128,8 +144,8 @@ def build(cadres: dict[str, Any]) -> dict[str, Any]:
     with at(moment("2025-02-01")):
         signal_decide(actor=hubei, signal=s3, identified=True, reason="医疗支出过大")
     f = {
-        "F1": make_flag(h["H1"], signal=s1, identified_at=moment("2025-03-10"), actor=hubei),
-        "F3": make_flag(h["H2"], signal=s3, identified_at=moment("2025-02-01"), actor=hubei),
+        "F1": _signal_flag(h["H1"], s1, moment("2025-03-10"), hubei),
+        "F3": _signal_flag(h["H2"], s3, moment("2025-02-01"), hubei),
         "F4": make_flag(h["H3"], identified_at=moment("2024-06-01")),
         "F5": make_flag(h["H4"], identified_at=moment("2024-01-01")),
         "F6": make_flag(h["H7"], identified_at=moment("2026-01-05")),

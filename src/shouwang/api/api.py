@@ -122,3 +122,19 @@ from shouwang.livelihood.api.assistance import (  # noqa: E402
 )
 
 api.add_router("/livelihood/assistance", livelihood_assistance_router)
+
+# --- livelihood: statistics by area and the exit-standards report (decision 1250)
+from shouwang.livelihood.api.statistics import (  # noqa: E402
+    router as livelihood_statistics_router,
+)
+
+api.add_router("/livelihood/statistics", livelihood_statistics_router)
+
+# --- livelihood: monitoring rule sets and lines (decision 1270)
+from shouwang.livelihood.api.rules import router as livelihood_rules_router  # noqa: E402
+from shouwang.livelihood.api.rules import (  # noqa: E402
+    thresholds_router as livelihood_thresholds_router,
+)
+
+api.add_router("/livelihood/rules", livelihood_rules_router)
+api.add_router("/livelihood/thresholds", livelihood_thresholds_router)

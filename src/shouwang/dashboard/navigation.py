@@ -84,5 +84,8 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("livelihood-households", _("农户台账"), "livelihood:households", "livelihood.read"),
     NavEntry("livelihood-signals", _("监测线索"), "livelihood:signals", "livelihood.read",
              badge=_overdue_signals),
+    NavEntry("livelihood-statistics", _("监测帮扶统计"), "livelihood:statistics",
+             "livelihood.read"),
+    NavEntry("livelihood-rules", _("监测规则"), "livelihood:rules", "livelihood.read"),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]

@@ -41,3 +41,30 @@ from shouwang.livelihood.views import flags_detail as flag_detail_views  # noqa:
 urlpatterns += [
     path("flags/<int:flag_id>/", flag_detail_views.flag_detail, name="flag"),
 ]
+
+# --- statistics by area and the exit-standards report (views/statistics.py; decision 1250)
+from django.urls import path  # noqa: E402
+
+from shouwang.livelihood.views import statistics as statistics_views  # noqa: E402
+
+urlpatterns += [
+    path("statistics/", statistics_views.statistics_page, name="statistics"),
+    path("statistics/exit-report/", statistics_views.exit_report_page, name="statistics-exit"),
+    path("statistics/<str:code>/", statistics_views.statistics_page, name="statistics-area"),
+    path("statistics/<str:code>/exit-report/", statistics_views.exit_report_page,
+         name="statistics-exit-area"),
+    path("statistics/<str:code>/exit-report.csv", statistics_views.exit_report_csv,
+         name="statistics-exit-csv"),
+]
+
+# --- rules and thresholds (views/rules.py; decision 1270)
+from django.urls import path  # noqa: E402
+
+from shouwang.livelihood.views import rules as rules_views  # noqa: E402
+
+urlpatterns += [
+    path("rules/", rules_views.rules_list, name="rules"),
+    path("rules/new/", rules_views.rules_new, name="rules-new"),
+    path("rules/<int:ruleset_id>/", rules_views.rules_detail, name="rules-detail"),
+    path("thresholds/", rules_views.thresholds, name="thresholds"),
+]
