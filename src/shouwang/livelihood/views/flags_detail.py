@@ -148,7 +148,7 @@ def _panel(flag: MonitoringFlag) -> dict[str, Any]:
     need = required_months(evaluation)
     good = min(evaluation.good_months, need)
     return {"evaluation": evaluation, "need": need, "good": evaluation.good_months,
-            "percent": round(good * 100 / need) if need else 100,
+            "bar": good,
             "refusal": elimination_refusal(evaluation),
             "earliest": evaluation.eligible_from}
 

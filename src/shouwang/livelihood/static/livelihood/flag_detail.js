@@ -22,7 +22,7 @@
     ];
     Plotly.newPlot(el, traces, {
       margin: { t: 10, r: 10, b: 50, l: 60 }, legend: { orientation: "h", y: -0.25 },
-      xaxis: { type: "category", tickangle: -45, nticks: 12 },
+      xaxis: { type: "category", tickangle: -45, nticks: el.clientWidth < 500 ? 6 : 12 },
       yaxis: { title: { text: l.yuan }, rangemode: "tozero" }
     }, { displayModeBar: false, responsive: true })
       .then(function () { el.dataset.rendered = "1"; });
@@ -43,7 +43,15 @@
       });
     });
   }
-  function init() { drawIncome(); feedback(); }
+  function showFirstError() {
+    // A form sent back with field errors: bring its first message into view.
+    var first = document.querySelector("#lh-flag-page .card .error");
+    if (!first) { return; }
+    var details = first.closest("details");
+    if (details) { details.open = true; }
+    first.scrollIntoView({ block: "center" });
+  }
+  function init() { drawIncome(); feedback(); showFirstError(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else { init(); }
