@@ -183,7 +183,8 @@ def threshold_set(*, actor: User, data: Mapping[str, Any]) -> MonitoringThreshol
                     _("监测标准与脱贫标准之比应大于 0 且不超过 %(limit)s。") % {
                         "limit": MULTIPLE_LIMIT})
     if amount is None and poverty_line is not None and multiple is not None:
-        amount = (poverty_line * multiple).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+        amount = (poverty_line * multiple).quantize(Decimal("1"), rounding=ROUND_HALF_UP
+                                                    ).quantize(Decimal("0.01"))
         if amount <= 0 or amount > LINE_LIMIT:
             errors.setdefault("amount", []).append(_("监测标准超出范围。"))
     if errors:

@@ -81,8 +81,126 @@ def run_monitoring(command: BaseCommand, options: dict[str, Any]) -> bool:
     return True
 
 
+# --- rules and thresholds (the "rules" part; decision 1270) -------------------------------------
+#   shouwang livelihood rules list [--user U] | rules add FILE.json --user U
+#   shouwang livelihood thresholds list [--user U]
+#   shouwang livelihood thresholds set --year Y [--province P] --poverty-line X [--multiple M]
+#                                      [--amount A] [--note TEXT] --user U
+# JSON on stdout. Without --user a list shows everything (the operator's view); with it, what
+# that user's jurisdiction sees. Writes go through services/rules.py as the named user.
+
+
+def add_rules(sub: Any) -> None:
+    rules = sub.add_parser("rules", help="monitoring rule sets: list, add a rule set or version")
+    rules_sub = rules.add_subparsers(dest="rules_action", required=True,
+                                     parser_class=CommandParser)
+    listing = rules_sub.add_parser("list", help="every rule set version and its status today")
+    listing.add_argument("--user", default="", help="only what this user sees")
+    add = rules_sub.add_parser("add", help="a new rule set, or the next version of a code")
+    add.add_argument("file", help="JSON file: code, name, name_en, kind, params, scope, "
+                                  "effective_from, note")
+    add.add_argument("--user", required=True, help="the cadre it is made by (livelihood.write)")
+    lines = sub.add_parser("thresholds", help="monitoring lines by year and province")
+    lines_sub = lines.add_subparsers(dest="thresholds_action", required=True,
+                                     parser_class=CommandParser)
+    tlist = lines_sub.add_parser("list", help="every line")
+    tlist.add_argument("--user", default="", help="only what this user sees")
+    tset = lines_sub.add_parser("set", help="set the line of a year (nation or province)")
+    tset.add_argument("--year", type=int, required=True)
+    tset.add_argument("--province", default="", help="province code, e.g. 420000 (default: "
+                                                     "the nation)")
+    tset.add_argument("--poverty-line", dest="poverty_line", required=True, help="yuan")
+    tset.add_argument("--multiple", default=None, help="default 1.5")
+    tset.add_argument("--amount", default=None, help="the line itself (default: poverty line "
+                                                     "× multiple, whole yuan)")
+    tset.add_argument("--note", default="")
+    tset.add_argument("--user", required=True, help="the cadre it is set by")
+
+
+def _rules_user(username: str) -> Any:
+    from shouwang.accounts.models import User
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(f"no active user {username!r}")
+    return user
+
+
+def _rules_json(path: str) -> dict[str, Any]:
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot read {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise CommandError(f"{path}: the file must hold one JSON object")
+    return data
+
+
+def _rules_out(options: dict[str, Any]) -> Any:
+    from shouwang.livelihood.models import MonitoringRuleSet, MonitoringThreshold
+    from shouwang.livelihood.selectors import rules as selectors
+    from shouwang.livelihood.services.rules import ruleset_create, threshold_set
+
+    def row(r: Any) -> dict[str, Any]:
+        rs = r.rule_set
+        return {"id": rs.pk, "code": rs.code, "version": rs.version, "name": rs.name,
+                "kind": rs.kind, "scope_prefix": rs.scope_prefix, "scope_name": r.scope_name,
+                "effective_from": rs.effective_from.isoformat(), "status": r.status,
+                "params": rs.params, "description": r.description}
+
+    def line(t: Any) -> dict[str, Any]:
+        return {"year": t.year, "province_code": t.province_code,
+                "poverty_line": str(t.poverty_line), "multiple": str(t.multiple),
+                "amount": str(t.amount), "note": t.note}
+
+    user = _rules_user(options["user"]) if options.get("user") else None
+    if options["action"] == "rules":
+        if options["rules_action"] == "add":
+            made = ruleset_create(actor=_rules_user(options["user"]),
+                                  data=_rules_json(options["file"]))
+            return row(selectors.ruleset_rows([made])[0])
+        sets = (list(selectors.ruleset_list(user)) if user is not None else
+                list(MonitoringRuleSet.objects.order_by("scope_prefix", "code", "-version")))
+        return [row(r) for r in selectors.ruleset_rows(sets)]
+    if options["thresholds_action"] == "set":
+        data = {"year": options["year"], "province_code": options["province"],
+                "poverty_line": options["poverty_line"], "multiple": options["multiple"],
+                "amount": options["amount"], "note": options["note"]}
+        return line(threshold_set(actor=_rules_user(options["user"]), data=data))
+    rows = (selectors.threshold_list(user) if user is not None
+            else MonitoringThreshold.objects.order_by("-year", "province_code"))
+    return [line(t) for t in rows]
+
+
+def run_rules(command: BaseCommand, options: dict[str, Any]) -> bool:
+    import json
+
+    from django.core.exceptions import PermissionDenied
+
+    from shouwang.core.errors import NotFound
+
+    if options["action"] not in ("rules", "thresholds"):
+        return False
+    try:
+        out = _rules_out(options)
+    except InvalidInput as error:
+        raise fail(error) from error
+    except NotFound:
+        raise CommandError("the province or scope (or the code's scope) lies outside the "
+                           "user's jurisdiction") from None
+    except PermissionDenied:
+        raise CommandError("the user may not change monitoring rules (needs livelihood.write)"
+                           ) from None
+    command.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
+    return True
+
+
 SECTIONS: list[tuple[Adder, Runner]] = [
     (add_monitoring, run_monitoring),
+    (add_rules, run_rules),  # rules and thresholds (decision 1270)
 ]
 
 
