@@ -45,6 +45,9 @@ def test_page_shows_the_areas_and_links_down(cadres, data):
     assert 'data-testid="stat-row" data-code="420106"' in html
     assert reverse("livelihood:statistics-area", args=["420111"]) + "?year=2025" in html
     assert "80.0%" in html  # 洪山's incidence, 8 of 10
+    # Crumbs link only inside the jurisdiction: 湖北省, not the nation.
+    assert reverse("livelihood:statistics-area", args=["420000"]) + "?year=2025" in html
+    assert 'href="' + reverse("livelihood:statistics-area", args=["000000"]) not in html
     rows = response.context["rows"]
     hongshan = next(r for r in rows if r["key"] == "420111")
     assert (hongshan["monitored"], hongshan["identified"], hongshan["in_time"],
@@ -142,6 +145,7 @@ def test_exit_report_page_and_csv(cadres, data):
     html = page.content.decode()
     assert 'data-code="420111001002" data-status="no_data"' in html
     assert 'data-code="420106" data-status="meets"' in html
+    assert "贵州省" in html and "新疆维吾尔自治区" in html  # the western provinces named
     response = client.get(reverse("livelihood:statistics-exit-csv", args=["420100"]),
                           {"year": "2025"})
     assert response.status_code == 200

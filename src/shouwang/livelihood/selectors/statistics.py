@@ -35,10 +35,11 @@ Definitions (the decision record explains them):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -81,19 +82,19 @@ EARLIEST_YEAR = 2000
 # digits of their codes. Source: 国务院《关于实施西部大开发若干政策措施的通知》(国发〔2000〕33号)
 # and 《国务院西部开发办关于西部大开发若干政策措施的实施意见》(2001): 重庆、四川、贵州、云南、
 # 西藏、陕西、甘肃、宁夏、青海、新疆，and by extension 内蒙古、广西.
-WESTERN_PROVINCES: frozenset[str] = frozenset({
-    "15",  # 内蒙古自治区
-    "45",  # 广西壮族自治区
-    "50",  # 重庆市
-    "51",  # 四川省
-    "52",  # 贵州省
-    "53",  # 云南省
-    "54",  # 西藏自治区
-    "61",  # 陕西省
-    "62",  # 甘肃省
-    "63",  # 青海省
-    "64",  # 宁夏回族自治区
-    "65",  # 新疆维吾尔自治区
+WESTERN_PROVINCES: Mapping[str, str] = MappingProxyType({
+    "15": "内蒙古自治区",
+    "45": "广西壮族自治区",
+    "50": "重庆市",
+    "51": "四川省",
+    "52": "贵州省",
+    "53": "云南省",
+    "54": "西藏自治区",
+    "61": "陕西省",
+    "62": "甘肃省",
+    "63": "青海省",
+    "64": "宁夏回族自治区",
+    "65": "新疆维吾尔自治区",
 })
 # The exit standard for poor villages and counties (贫困村、贫困县退出): poverty incidence below
 # 2 %, below 3 % in the western provinces. Source: 中共中央办公厅、国务院办公厅《关于建立贫困

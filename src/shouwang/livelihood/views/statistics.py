@@ -30,6 +30,7 @@ from shouwang.accounts.permissions import AuthedRequest, require_capability
 from shouwang.core.audit import audit_log
 from shouwang.core.errors import InvalidInput
 from shouwang.core.models import AuditAction
+from shouwang.core.scoping import jurisdiction_prefix
 from shouwang.core.validators import query_date
 from shouwang.geo.models import Division, Level
 from shouwang.geo.selectors import division_path
@@ -73,6 +74,12 @@ def _period(request: AuthedRequest, errors: dict[str, list[str]]) -> sel.Period:
             for field, messages in exc.fields.items():
                 errors.setdefault(field, []).extend(str(m) for m in messages)
     return sel.statistics_period()
+
+
+def _crumbs(request: AuthedRequest, division: Division) -> list[tuple[Division, bool]]:
+    """The division's ancestors, each with whether the reader may open it."""
+    prefix = jurisdiction_prefix(request.user) or ""
+    return [(d, d.prefix.startswith(prefix)) for d in division_path(division)]
 
 
 def _row_view(s: sel.AreaStats) -> dict[str, Any]:
@@ -133,7 +140,7 @@ def statistics_page(request: AuthedRequest, code: str | None = None) -> HttpResp
     return render(request, "livelihood/statistics.html", {
         "stats": stats, "parent_label": _name(parent.name, parent.name_en), "rows": rows,
         "total": _row_view(stats.total), "chart": chart, "map": _map(request, stats),
-        "errors": errors, "path": division_path(parent), "query": query,
+        "errors": errors, "path": _crumbs(request, parent), "query": query,
         "years": list(range(this_year, FIRST_YEAR_SHOWN - 1, -1)),
         "form": {"year": request.GET.get("year", ""), "from": request.GET.get("from", ""),
                  "to": request.GET.get("to", ""), "level": stats.level},
@@ -191,10 +198,9 @@ def exit_report_page(request: AuthedRequest, code: str | None = None) -> HttpRes
         "report": report, "parent_label": _name(report.parent.name, report.parent.name_en),
         "counties": [_exit_row_view(r) for r in report.counties],
         "villages": [_exit_row_view(r) for r in report.villages],
-        "summary": summary, "errors": errors, "path": division_path(report.parent),
+        "summary": summary, "errors": errors, "path": _crumbs(request, report.parent),
         "years": list(range(this_year, FIRST_YEAR_SHOWN - 1, -1)),
-        "western": sorted(Division.objects.filter(
-            code__in=[f"{p}0000" for p in sel.WESTERN_PROVINCES]).values_list("name", flat=True)),
+        "western": list(sel.WESTERN_PROVINCES.values()),
     })
 
 
