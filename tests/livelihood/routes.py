@@ -136,3 +136,8 @@ def _rule_set(division_code: str) -> dict[str, int]:
 
 scoped_route("livelihood:rules-detail")(_rule_set)
 scoped_route("api:livelihood_rules_detail")(_rule_set)
+
+# --- monitoring (api/flags.py, views/flags.py; decision 1230): a flag of a household of the
+# record's division (the same maker as the assistance part's). The list pages and the runs have
+# no record in their path (their scoping is tested in tests/livelihood/test_monitoring_pages.py).
+scoped_route("api:livelihood_flag")(_flag)

@@ -138,3 +138,10 @@ from shouwang.livelihood.api.rules import (  # noqa: E402
 
 api.add_router("/livelihood/rules", livelihood_rules_router)
 api.add_router("/livelihood/thresholds", livelihood_thresholds_router)
+
+# --- livelihood: monitoring flags and passes, read only (decision 1230)
+from shouwang.livelihood.api.flags import router as livelihood_flags_router  # noqa: E402
+from shouwang.livelihood.api.flags import runs_router as livelihood_runs_router  # noqa: E402
+
+api.add_router("/livelihood/flags", livelihood_flags_router)
+api.add_router("/livelihood/runs", livelihood_runs_router)

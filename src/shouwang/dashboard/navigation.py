@@ -87,5 +87,6 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("livelihood-statistics", _("监测帮扶统计"), "livelihood:statistics",
              "livelihood.read"),
     NavEntry("livelihood-rules", _("监测规则"), "livelihood:rules", "livelihood.read"),
+    NavEntry("livelihood-flags", _("监测对象"), "livelihood:flags", "livelihood.read"),
     NavEntry("account", _("我的账号"), "accounts:account", "dashboard.read"),
 ]

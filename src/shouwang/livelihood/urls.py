@@ -68,3 +68,13 @@ urlpatterns += [
     path("rules/<int:ruleset_id>/", rules_views.rules_detail, name="rules-detail"),
     path("thresholds/", rules_views.thresholds, name="thresholds"),
 ]
+
+# --- monitoring: the flag list and the monitoring passes (views/flags.py; decision 1230)
+from django.urls import path  # noqa: E402
+
+from shouwang.livelihood.views import flags as flag_views  # noqa: E402
+
+urlpatterns += [
+    path("flags/", flag_views.flag_list, name="flags"),
+    path("runs/", flag_views.run_list, name="runs"),
+]
