@@ -42,7 +42,8 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Q
+from django.db.models import Count, FloatField, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -351,42 +352,41 @@ def monitoring_inputs(household_ids: Sequence[int] | NDArray[Any], month: date,
 
 def _fill_income(income: NDArray[np.float64], yearly_wages: NDArray[np.bool_],
                  kept: NDArray[np.int64], first: date, m: int, division_prefix: str) -> None:
-    """Household amounts into `income` (per household, not yet per capita)."""
+    """Household amounts into `income` (per household, not yet per capita). One query; the
+    amounts come as floats (no Decimal per row) and are placed with numpy."""
     first_o = month_ordinal(first.year, first.month)
     last = add_months(first, m - 1)
     rows = list(IncomeRecord.objects.filter(_ids_q("household_id", kept, division_prefix),
                                             year__gte=first.year, year__lte=last.year)
-                .values_list("household_id", "year", "month", "component", "amount"))
+                .annotate(value=Cast("amount", FloatField()))
+                .values_list("household_id", "year", "month", "component", "value"))
     if not rows:
         return
-    hid = np.array([r[0] for r in rows], dtype=np.int64)
-    pos, ok = _rows(kept, hid)
-    monthly: list[tuple[int, int, int, float]] = []
-    yearly: list[tuple[int, int, int, float]] = []
-    for (_h, year, month, component, value), p, good in zip(rows, pos, ok, strict=True):
-        if not good:
-            continue
-        c = COMPONENT_INDEX[component]
-        if month is None:
-            yearly.append((int(p), int(year), c, float(value)))
-        else:
-            k = month_ordinal(year, month) - first_o
-            if 0 <= k < m:
-                monthly.append((int(p), k, c, float(value)))
+    n = len(rows)
+    cols = list(zip(*rows, strict=True))
+    pos, ok = _rows(kept, np.fromiter(cols[0], np.int64, n))
+    year = np.fromiter(cols[1], np.int64, n)
+    month = np.fromiter((0 if v is None else v for v in cols[2]), np.int64, n)
+    comp = np.fromiter((COMPONENT_INDEX[c] for c in cols[3]), np.int64, n)
+    value = np.fromiter(cols[4], np.float64, n)
+    k = year * 12 + month - 1 - first_o
+    mon = ok & (month > 0) & (k >= 0) & (k < m)
+    income[pos[mon], k[mon], comp[mon]] = value[mon]
     has_month = np.zeros(income.shape, dtype=bool)
-    for p_m, k, c, amount in monthly:
-        income[p_m, k, c] = amount
-        has_month[p_m, k, c] = True
-    for p_y, year_y, c, amount in yearly:
-        lo = max(month_ordinal(year_y, 1) - first_o, 0)
-        hi = min(month_ordinal(year_y, 12) - first_o, m - 1)
-        if hi < lo:
+    has_month[pos[mon], k[mon], comp[mon]] = True
+    yr = ok & (month == 0)
+    for y in np.unique(year[yr]).tolist():
+        lo = max(month_ordinal(y, 1) - first_o, 0)
+        hi = min(month_ordinal(y, 12) - first_o, m - 1)
+        sel = yr & (year == y)
+        if hi < lo or not sel.any():
             continue
-        span = slice(lo, hi + 1)
-        free: NDArray[np.bool_] = ~has_month[p_y, span, c]
-        income[p_y, span, c] = np.where(free, amount / 12.0, income[p_y, span, c])
-        if c == WAGES:
-            yearly_wages[p_y, span] = free
+        p, c = pos[sel][:, None], comp[sel][:, None]
+        ks = np.arange(lo, hi + 1)[None, :]
+        free = ~has_month[p, ks, c]
+        income[p, ks, c] = np.where(free, (value[sel] / 12.0)[:, None], income[p, ks, c])
+        wages = comp[sel] == WAGES
+        yearly_wages[p[wages, 0][:, None], ks] = free[wages]
     # A month with some component recorded counts the others as 0; with none it is missing.
     any_data: NDArray[np.bool_] = np.asarray(~np.isnan(income).all(axis=2))
     income[:] = np.where(any_data[:, :, None], np.nan_to_num(income, nan=0.0), np.nan)
@@ -401,10 +401,12 @@ def _fill_shocks(spending: NDArray[np.float64], kept: NDArray[np.int64], first: 
     rows = list(Shock.objects.filter(_ids_q("household_id", kept, division_prefix),
                                      occurred_on__lte=last_day)
                 .filter(Q(occurred_on__gte=first) | Q(ended_on__gte=first))
-                .values_list("household_id", "kind", "occurred_on", "ended_on", "amount"))
+                .annotate(value=Cast("amount", FloatField()))
+                .values_list("household_id", "kind", "occurred_on", "ended_on", "value"))
     if not rows:
         return lost
-    pos, ok = _rows(kept, np.array([r[0] for r in rows], dtype=np.int64))
+    pos, ok = _rows(kept, np.fromiter((r[0] for r in rows), np.int64, len(rows)))
+    spent_p, spent_k, spent_kind, spent_v = [], [], [], []
     for (_h, kind, occurred, ended, amount), p, good in zip(rows, pos, ok, strict=True):
         if not good:
             continue
@@ -417,8 +419,16 @@ def _fill_shocks(spending: NDArray[np.float64], kept: NDArray[np.int64], first: 
             if lo <= hi:
                 lost[p, lo:hi + 1] += per_month
         elif 0 <= start < m:
-            k = SPENDING_INDEX[kind]
-            spending[p, start, k] = np.nan_to_num(spending[p, start, k]) + float(amount)
+            spent_p.append(int(p))
+            spent_k.append(start)
+            spent_kind.append(SPENDING_INDEX[kind])
+            spent_v.append(float(amount))
+    if spent_p:
+        idx = (np.array(spent_p), np.array(spent_k), np.array(spent_kind))
+        touched = np.zeros(spending.shape, dtype=bool)
+        touched[idx] = True
+        spending[touched] = 0.0
+        np.add.at(spending, idx, np.array(spent_v))
     return lost
 
 
