@@ -175,3 +175,19 @@ def test_english_page(cadres, data):
     assert response.status_code == 200
     rows = response.context["rows"]
     assert {r["label"] for r in rows} >= {"Hongshan Qu", "Wuchang Qu"}
+
+
+def test_the_nation_sees_provinces_on_a_province_map(cadres, data):
+    from tests.factories import make_user
+    from tests.risk.test_levels_pages import logged_in
+
+    nation = make_user("national_officer", "000000", username="lh-stat-nation")
+    response = logged_in(nation).get(reverse("livelihood:statistics"), {"year": "2025"})
+    assert response.status_code == 200
+    stats = response.context["stats"]
+    assert (stats.parent.code, stats.level) == ("000000", "province")
+    rows = {r.key: r for r in stats.rows}
+    assert rows["42"].households == 7 and rows["43"].households == 0
+    config = response.context["map"]["config"]
+    assert config["geojson"].endswith("geo/provinces.geojson") and config["prefix"] == ""
+    assert response.context["map"]["data"]["areas"]["420000"]["households"] == 7
