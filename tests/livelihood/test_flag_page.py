@@ -130,3 +130,32 @@ def test_english_reason_and_labels(cadres: Any) -> None:
     c = _client(cadres["officer"])
     body = c.get(f"/livelihood/flags/{flag.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="en"' in body and "cn-relapse-2021 v1" in body
+
+
+def test_query_count_does_not_grow_with_measures_and_visits(cadres: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shouwang.livelihood.services.assistance import measure_add, visit_record
+
+    household, flag = recovering_household(good_months=3)
+    cadre = _client(cadres["luonan"])
+    url = f"/livelihood/flags/{flag.pk}/"
+    cadre.get(url)
+    with CaptureQueriesContext(connection) as before:
+        cadre.get(url)
+    today = timezone.localdate()
+    for i in range(6):
+        measure_add(actor=cadres["luonan"], flag_id=flag.pk, data={
+            "category": "other", "description": f"措施{i}", "responsible": cadres["hongshan"].pk,
+            "started_on": today - timedelta(days=i)})
+        visit_record(actor=cadres["luonan"] if i % 2 else cadres["hongshan"],
+                     household_id=household.pk, data={
+                         "visited_on": today - timedelta(days=i), "notes": f"走访{i}",
+                         "guarantees": {"food_clothing_secure": True, "education_secure": True,
+                                        "medical_secure": True, "housing_secure": True,
+                                        "water_secure": True}})
+    with CaptureQueriesContext(connection) as after:
+        body = cadre.get(url).content.decode()
+    assert "措施5" in body and "走访5" in body
+    assert len(after) == len(before)
