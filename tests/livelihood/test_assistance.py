@@ -109,6 +109,10 @@ def test_responsible_may_be_above_the_household(cadres: Any) -> None:
     m = measure_add(actor=cadres["luonan"], flag_id=flag.pk,
                     data=_measure_data(cadres["hongshan"]))
     assert m.responsible == cadres["hongshan"]
+    given_as_user = measure_add(actor=cadres["luonan"], flag_id=flag.pk,
+                                data=_measure_data(cadres["hongshan"],
+                                                   responsible=cadres["hubei"]))
+    assert given_as_user.responsible == cadres["hubei"]
 
 
 def test_measure_outside_jurisdiction_is_not_found_and_reader_denied(cadres: Any) -> None:

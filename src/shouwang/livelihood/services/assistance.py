@@ -144,6 +144,8 @@ def _flag_for_write(actor: User, flag_id: int) -> MonitoringFlag:
 def _responsible(value: Any, household: Household, errors: Errors) -> User | None:
     from shouwang.accounts.models import User
 
+    if isinstance(value, User):
+        value = value.pk
     raw = str(value or "").strip()
     if not raw:
         _add(errors, "responsible", _("请选择帮扶责任人。"))
@@ -164,7 +166,8 @@ def _responsible(value: Any, household: Household, errors: Errors) -> User | Non
 
 
 def measure_add(*, actor: User, flag_id: int, data: Mapping[str, Any]) -> AssistanceMeasure:
-    """Add a measure to an open flag. `data`: category, description, responsible (a user id),
+    """Add a measure to an open flag. `data`: category, description, responsible (a user or
+    its id),
     started_on, ended_on (optional), amount (optional, yuan)."""
     flag = _flag_for_write(actor, flag_id)
     errors: Errors = {}
