@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -126,7 +127,7 @@ def statistics_page(request: AuthedRequest, code: str | None = None) -> HttpResp
         stats = sel.area_statistics(user=user, code=parent.code, period=period)
     rows = [_row_view(r) for r in stats.rows]
     keep = {k: v for k, v in request.GET.items() if k in ("year", "from", "to") and v}
-    query = "&".join(f"{k}={v}" for k, v in keep.items() if not errors)
+    query = "" if errors else urlencode(keep)
     chart = {"areas": [r["label"] + (" *" if r["direct"] else "") for r in rows],
              "monitored": [r["monitored"] for r in rows],
              "assisted": [r["assisted"] for r in rows],
