@@ -23,6 +23,7 @@ from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shouwang.core.scoping import jurisdiction_prefix
 from shouwang.epi.livelihood_rules import RELAPSE_MONITORING_DEFAULTS, validate_params
@@ -131,7 +132,7 @@ def describe_params(kind: str, params: dict[str, Any] | None) -> str:
     except ValueError:
         p = {**RELAPSE_MONITORING_DEFAULTS, **(params or {})}
     spending = {"medical": _("医疗"), "disaster": _("灾害"), "education": _("教育"),
-                "other": _("其他刚性支出")}
+                "other": pgettext("rigid spending", "其他")}
     guarantees = {"food_clothing": _("吃穿"), "education": _("义务教育"), "medical": _("基本医疗"),
                   "housing": _("住房安全"), "water": _("饮水安全")}
     v = {k: _num(p[k]) for k in p if not isinstance(p[k], list)}
