@@ -54,7 +54,7 @@ def overdue_notify(*, at: datetime | None = None) -> dict[str, int]:
 
     at = at or timezone.now()
     with transaction.atomic():
-        signals = list(Signal.objects.select_for_update()
+        signals = list(Signal.objects.select_for_update(of=("self",))
                        .filter(status=SignalStatus.PENDING, decision_due__lt=at,
                                overdue_notified_at__isnull=True)
                        .select_related("household").order_by("decision_due", "id"))
