@@ -16,6 +16,10 @@ from shouwang.livelihood.models import DataSource, Signal
 from shouwang.livelihood.services.overdue import KIND, overdue_notify
 from shouwang.livelihood.services.signals import decision_days, signal_decide, signal_receive
 from shouwang.warning.models import Notification
+from tests.dashboard.test_browser import (  # noqa: F401  # fixtures are used by name
+    _audit_triggers_restored,
+    live_db,
+)
 from tests.livelihood.factories import make_household
 from tests.livelihood.signals_data import _ensure_division, household_with_head
 
@@ -152,3 +156,41 @@ def test_daily_job_and_beat(people: Any) -> None:
                  timezone.localdate().isoformat(), stdout=out)
     assert json.loads(out.getvalue().split(": ", 1)[1])["signals"] == 1
     assert tasks.overdue_signals_daily()["signals"] == 0
+
+
+def test_two_runs_at_once_tell_each_signal_once(live_db: None) -> None:  # noqa: F811
+    """Two jobs at the same moment, in two real transactions (PostgreSQL only: SQLite's
+    in-memory test database cannot hold two writing connections from two threads)."""
+    import threading
+
+    from django.db import connection, connections
+
+    from tests.factories import ensure_sample_divisions, make_user
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (scripts/pg.sh run -- pytest …)")
+    ensure_sample_divisions()
+    make_user(Role.LIVELIHOOD_CADRE, "420111", username="lh-race-county")
+    for n in range(5):
+        signal_received(decision_days() + 1, f"R-{n}", 10 + n)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, Any] = {}
+
+    def act(name: str) -> None:
+        try:
+            barrier.wait(timeout=30)
+            outcomes[name] = overdue_notify()
+        except Exception as exc:
+            outcomes[name] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=act, args=(n,)) for n in ("one", "two")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert all(isinstance(v, dict) for v in outcomes.values()), outcomes
+    assert sorted(v["signals"] for v in outcomes.values()) == [0, 5]
+    county = Notification.objects.filter(kind=KIND, user__username="lh-race-county")
+    assert county.count() == 1 and all(f"R-{n}" in county[0].body for n in range(5))
