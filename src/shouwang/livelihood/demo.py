@@ -145,7 +145,7 @@ def ensure_lines(cadres: dict[str, User]) -> int:
 
 def outbreak_interruptions() -> dict[str, pop.Interruption]:
     """The counties where the demo outbreak stopped work, and when: every county with at least
-    ten cases diagnosed from December 2025 to March 2026, from the week its third case was
+    five cases diagnosed from December 2025 to March 2026, from the week its third case was
     diagnosed to the end of March."""
     from shouwang.surveillance.models import DailyCount, DateBasis
 
@@ -162,7 +162,7 @@ def outbreak_interruptions() -> dict[str, pop.Interruption]:
             third[code] = row["day"]
     return {code: pop.Interruption(max(pop.EPIDEMIC_FROM, third[code] - timedelta(days=7)),
                                    pop.EPIDEMIC_TO)
-            for code, total in totals.items() if total >= 10 and code in third}
+            for code, total in totals.items() if total >= 5 and code in third}
 
 
 def severe_cases(limit: int) -> list[pop.SevereCase]:
@@ -285,14 +285,24 @@ def write_incomes(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
     return len(batch)
 
 
+def by_signal(p: pop.PlannedHousehold, s: pop.PlannedShock, today: date) -> bool:
+    """Whether a shock reaches the registry through a signal (a department's batch, the
+    household's own report, a cadre's visit) rather than a cadre's entry: the medical bills and
+    disaster losses of the last year, except a severe case's (the screening finds that one)."""
+    severe = s.member is not None and p.members[s.member].case_id is not None
+    return (s.kind in ("medical", "disaster") and (today - s.occurred_on).days <= 380
+            and not severe)
+
+
 def write_shocks(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
                  households: dict[str, Household], actors: dict[str, User]) -> None:
-    """Every planned shock through services.shocks.shock_record by the county's cadre (keyed:
-    a second run finds them)."""
+    """The planned shocks that no signal brings, through services.shocks.shock_record by the
+    county's cadre (keyed: a second run finds them)."""
     from shouwang.livelihood.services.shocks import shock_record
     from shouwang.surveillance.models import CaseReport
 
-    shocks = [(p, s) for p in plan for s in p.shocks]
+    today = timezone.localdate()
+    shocks = [(p, s) for p in plan for s in p.shocks if not by_signal(p, s, today)]
     members: dict[int, list[int]] = {}
     for hid, mid in Member.objects.filter(
             household__in=[households[p.number] for p, _s in shocks]).order_by(
@@ -381,15 +391,15 @@ def write_signals(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
     rng = ctx.rng("livelihood.signals")
     now = timezone.now()
     today = timezone.localdate()
-    recent = [(p, s) for p in plan for s in p.shocks
-              if s.kind in ("medical", "disaster") and (today - s.occurred_on).days <= 380]
+    recent = [(p, s) for p in plan for s in p.shocks if by_signal(p, s, today)]
     for i, (p, s) in enumerate(recent):
         h = households[p.number]
         actor = actors[p.county.code]
         key = f"{SOURCE}:signal:{s.key}"
         if rng.random() >= SIGNALS_RECENT:
             source = DataSource.DEPARTMENT if s.kind == "medical" else DataSource.CADRE_VISIT
-            received = now - timedelta(days=rng.randint(16, 45), hours=rng.randint(0, 9))
+            received = max(now - timedelta(days=rng.randint(16, 45), hours=rng.randint(0, 9)),
+                           now - timedelta(days=max(0, (today - s.occurred_on).days - 2)))
             if Shock.objects.filter(source_key=key).exists():
                 continue
             shock = shock_receive(household=h, kind=s.kind, occurred_on=s.occurred_on,
