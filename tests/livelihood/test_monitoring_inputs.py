@@ -136,7 +136,7 @@ def test_lost_income_cuts_yearly_wages_only_never_below_zero(
     wages = mi.inputs.income[0, :, 0].tolist()
     assert wages == [1000.0, 1000.0, 0.0, 0.0, 1000.0, 1000.0, 0.0, 1000.0, 500.0, 500.0,
                      1000.0, 1000.0]
-    assert np.isnan(mi.inputs.spending).all()   # lost income is not spending
+    assert not mi.inputs.spending.any()   # lost income is not spending
 
 
 def test_spending_by_kind_in_the_month_it_occurred(lines: None, cadres: dict[str, Any]) -> None:
@@ -149,9 +149,43 @@ def test_spending_by_kind_in_the_month_it_occurred(lines: None, cadres: dict[str
     ])
     mi = monitoring_inputs([h.pk], date(2025, 12, 1), 12)
     sp = mi.inputs.spending[0]
-    assert sp[4, 0] == 5700.0 and np.isnan(sp[4, 1:]).all()
+    assert sp[4].tolist() == [5700.0, 0.0, 0.0, 0.0]     # none recorded: 0
     assert sp[7, 1] == 12000.0 and sp[8, 2] == 3000.0
-    assert np.nansum(sp) == 5700.0 + 12000.0 + 3000.0
+    assert sp.sum() == 5700.0 + 12000.0 + 3000.0
+
+
+def test_yearly_income_spread_adds_up_exactly(lines: None) -> None:
+    # 10000 among 3 members: 3333.33… a year per capita, in 1/64 yuan: 213333 units → twelve
+    # months of 17777 units and 9 of them one more, adding up to the yearly figure exactly.
+    h = make_household(VILLAGE, members=3, incomes={2025: {"wages": 10000}})
+    wages = monitoring_inputs([h.pk], date(2025, 12, 1), 12).inputs.income[0, :, 0]
+    assert (wages * 64).tolist() == [17778.0] * 9 + [17777.0] * 3
+    assert wages.sum() == 213333 / 64
+
+
+def test_household_exactly_at_the_line_is_not_below(lines: None) -> None:
+    # 14000 / 2 = 7000 a year per capita, the 2025 line: not below (a twelfth of 7000 is not
+    # exact in binary; the months must still add up to 7000).
+    at_line = make_household(VILLAGE, members=2, incomes={2025: {"wages": 14000}})
+    ev = household_evaluation(at_line, date(2025, 12, 1))
+    assert not ev.flagged and ev.numbers["income_annual"] == 7000.0
+    # 21000 / 3: the same.
+    three = make_household(VILLAGE, members=3, incomes={2025: {"wages": 21000}})
+    assert not household_evaluation(three, date(2025, 12, 1)).flagged
+
+
+def test_a_months_spending_counts_whatever_kinds_are_recorded(lines: None) -> None:
+    # 20000 a year per capita (2 members: 40000 a household); medical spending of 30000 in
+    # November: above the shock amount (20000) and above half the household's income.
+    h = make_household(VILLAGE, members=2, incomes={2024: {"wages": 40000},
+                                                    2025: {"wages": 40000}},
+                       shocks=[{"kind": "medical", "occurred_on": "2025-11-10",
+                                "amount": 30000}])
+    ev = household_evaluation(h, date(2025, 12, 1))
+    assert ev.numbers["shock_spending"] == 30000.0 and ev.numbers["rigid_spending"] == 30000.0
+    assert ev.triggers == ["rigid_spending", "spending_shock"]
+    assert ev.groups == ["sudden_difficulty"] and ev.target_group == "sudden_difficulty"
+    assert ev.numbers["spending_share_pct"] == 75.0   # 30000 / 40000
 
 
 def test_guarantees_overridden_by_newer_visits_from_their_month(

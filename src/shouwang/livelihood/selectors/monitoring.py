@@ -13,16 +13,17 @@ shouwang.epi.livelihood_rules, and one household's evaluation.
 Building the arrays (a handful of aggregate queries, never one per household):
 
 - **Income** per capita per month by component = the household's amount / its active members
-  (today's count). A monthly record is that month's. A yearly record (month empty) is an
-  estimate at a yearly rate: each month of that year *without a monthly record of that
-  component* gets a twelfth of it. A month without any record of any component is not
-  collected (NaN: the rules count it missing); in a month with some, an unrecorded component
-  counts 0.
+  (today's count), in multiples of 1/64 yuan (exact sums: a household exactly at the line is
+  not "below" it by a rounding). A monthly record is that month's. A yearly record (month
+  empty) is an estimate at a yearly rate: each month of that year *without a monthly record of
+  that component* gets a twelfth of it (the remainder units to its first months). A month
+  without any record of any component is not collected (NaN: the rules count it missing); in a
+  month with some, an unrecorded component counts 0.
 - **Shocks**: medical, disaster, education and other are household spending of the month they
-  occurred in (SPENDING_KINDS). Job loss and migrant work interrupted are lost income: their
-  amount, spread evenly over the months occurred_on … ended_on (or the month it occurred), is
-  taken off the wages per capita *only where the wage figure is a yearly estimate* (a monthly
-  wage record already shows the loss), never below 0.
+  occurred in (SPENDING_KINDS; 0 where none). Job loss and migrant work interrupted are lost
+  income: their amount, spread evenly over the months occurred_on … ended_on (or the month it
+  occurred), is taken off the wages per capita *only where the wage figure is a yearly
+  estimate* (a monthly wage record already shows the loss), never below 0.
 - **Guarantees** per month: the household's five booleans, overridden from its month on by
   each FollowUpVisit newer than `guarantees_checked_on` (the latest on or before the month's
   end wins; keys of `visit.guarantees` are the model's field names; a key the visit does not
@@ -42,8 +43,9 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, FloatField, Q
-from django.db.models.functions import Cast
+from django.db import connections
+from django.db.models import Case, Count, FloatField, IntegerField, Q, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -79,6 +81,9 @@ from shouwang.livelihood.models import (
 )
 
 DEFAULT_MONTHS = 24
+# Per-capita income is placed in multiples of 1/UNITS yuan (exact in float64): sums over any
+# window are exact, so the rules' boundaries (exactly at the line) hold.
+UNITS = 64
 # Above this many ids the loaders filter by the id range (and the division prefix) and keep
 # the ids asked for in numpy, instead of a long IN list.
 IN_LIST_MAX = 500
@@ -277,7 +282,7 @@ def monitoring_inputs(household_ids: Sequence[int] | NDArray[Any], month: date,
     ids = np.unique(np.asarray(household_ids, dtype=np.int64))
     skipped: dict[str, Any] = {}
 
-    hh = list(Household.objects.filter(_ids_q("id", ids, division_prefix))
+    hh = list(Household.objects.filter(_ids_q("id", ids, division_prefix)).order_by()
               .values_list("id", "division_code", "poverty_status", "lifted_out_year",
                            "guarantees_checked_on", *GUARANTEE_FIELDS))
     if len(hh) and len(ids):
@@ -328,14 +333,14 @@ def monitoring_inputs(household_ids: Sequence[int] | NDArray[Any], month: date,
 
     income = np.full((n, m, len(COMPONENTS)), np.nan, dtype=np.float64)
     yearly_wages = np.zeros((n, m), dtype=bool)   # wages there come from a yearly record
-    spending = np.full((n, m, len(SPENDING_KINDS)), np.nan, dtype=np.float64)
+    # 0 = none recorded (the rules add the kinds of a month: a NaN kind would hide the others).
+    spending = np.zeros((n, m, len(SPENDING_KINDS)), dtype=np.float64)
     if n:
-        _fill_income(income, yearly_wages, kept, first, m, division_prefix)
         members_f = members.astype(np.float64)
-        # Lost income and spending from the shocks.
-        lost = _fill_shocks(spending, kept, first, last_day, m, division_prefix)
-        income /= members_f[:, None, None]
-        lost /= members_f[:, None]
+        _fill_income(income, yearly_wages, kept, members_f, first, m, division_prefix)
+        # Lost income (household yuan) off the yearly wage estimates, per capita.
+        lost = _units(_fill_shocks(spending, kept, first, last_day, m, division_prefix)
+                      / members_f[:, None]) / UNITS
         wages = income[:, :, WAGES]
         cut = yearly_wages & (lost > 0)
         wages[cut] = np.maximum(wages[cut] - lost[cut], 0.0)
@@ -350,28 +355,44 @@ def monitoring_inputs(household_ids: Sequence[int] | NDArray[Any], month: date,
                             skipped=skipped)
 
 
+def _units(yuan: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Yuan as a whole number of 1/UNITS yuan (a float holding an integer)."""
+    return np.rint(yuan * UNITS)
+
+
 def _fill_income(income: NDArray[np.float64], yearly_wages: NDArray[np.bool_],
-                 kept: NDArray[np.int64], first: date, m: int, division_prefix: str) -> None:
-    """Household amounts into `income` (per household, not yet per capita). One query; the
-    amounts come as floats (no Decimal per row) and are placed with numpy."""
+                 kept: NDArray[np.int64], members: NDArray[np.float64], first: date, m: int,
+                 division_prefix: str) -> None:
+    """Per-capita amounts into `income`, in multiples of 1/UNITS yuan: a yearly record's twelve
+    months add up exactly to its per-capita amount (the remainder units go to its first
+    months), so a household exactly at the line is not "below" it by a rounding. One query;
+    the amounts come as floats (no Decimal per row) and are placed with numpy."""
     first_o = month_ordinal(first.year, first.month)
     last = add_months(first, m - 1)
-    rows = list(IncomeRecord.objects.filter(_ids_q("household_id", kept, division_prefix),
-                                            year__gte=first.year, year__lte=last.year)
-                .annotate(value=Cast("amount", FloatField()))
-                .values_list("household_id", "year", "month", "component", "value"))
+    # Every column a number (the component as its index, a yearly record's month 0), read as
+    # the driver gives them: the ORM's per-row converters and a Python pass per record cost
+    # more than the query over a chunk's ~10^6 records.
+    qs = (IncomeRecord.objects.filter(_ids_q("household_id", kept, division_prefix),
+                                      year__gte=first.year, year__lte=last.year)
+          .annotate(value=Cast("amount", FloatField()), m0=Coalesce("month", Value(0)),
+                    c=Case(*[When(component=name, then=Value(i))
+                             for name, i in COMPONENT_INDEX.items()],
+                           output_field=IntegerField()))
+          .order_by().values_list("household_id", "year", "m0", "c", "value"))
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     if not rows:
         return
-    n = len(rows)
-    cols = list(zip(*rows, strict=True))
-    pos, ok = _rows(kept, np.fromiter(cols[0], np.int64, n))
-    year = np.fromiter(cols[1], np.int64, n)
-    month = np.fromiter((0 if v is None else v for v in cols[2]), np.int64, n)
-    comp = np.fromiter((COMPONENT_INDEX[c] for c in cols[3]), np.int64, n)
-    value = np.fromiter(cols[4], np.float64, n)
+    table = np.array(rows, dtype=np.float64).reshape(len(rows), 5)
+    pos, ok = _rows(kept, table[:, 0].astype(np.int64))
+    year, month = table[:, 1].astype(np.int64), table[:, 2].astype(np.int64)
+    comp = table[:, 3].astype(np.int64)
+    value = _units(table[:, 4] / members[pos])          # per capita, in units
     k = year * 12 + month - 1 - first_o
     mon = ok & (month > 0) & (k >= 0) & (k < m)
-    income[pos[mon], k[mon], comp[mon]] = value[mon]
+    income[pos[mon], k[mon], comp[mon]] = value[mon] / UNITS
     has_month = np.zeros(income.shape, dtype=bool)
     has_month[pos[mon], k[mon], comp[mon]] = True
     yr = ok & (month == 0)
@@ -384,7 +405,12 @@ def _fill_income(income: NDArray[np.float64], yearly_wages: NDArray[np.bool_],
         p, c = pos[sel][:, None], comp[sel][:, None]
         ks = np.arange(lo, hi + 1)[None, :]
         free = ~has_month[p, ks, c]
-        income[p, ks, c] = np.where(free, (value[sel] / 12.0)[:, None], income[p, ks, c])
+        # Month j of the year (0 … 11) gets ⌊units / 12⌋, plus one for j < the remainder.
+        base = np.floor(value[sel] / 12.0)
+        extra = value[sel] - base * 12
+        j = ks - (month_ordinal(y, 1) - first_o)
+        share = (base[:, None] + (j < extra[:, None])) / UNITS
+        income[p, ks, c] = np.where(free, share, income[p, ks, c])
         wages = comp[sel] == WAGES
         yearly_wages[p[wages, 0][:, None], ks] = free[wages]
     # A month with some component recorded counts the others as 0; with none it is missing.
@@ -401,7 +427,7 @@ def _fill_shocks(spending: NDArray[np.float64], kept: NDArray[np.int64], first: 
     rows = list(Shock.objects.filter(_ids_q("household_id", kept, division_prefix),
                                      occurred_on__lte=last_day)
                 .filter(Q(occurred_on__gte=first) | Q(ended_on__gte=first))
-                .annotate(value=Cast("amount", FloatField()))
+                .annotate(value=Cast("amount", FloatField())).order_by()
                 .values_list("household_id", "kind", "occurred_on", "ended_on", "value"))
     if not rows:
         return lost
@@ -425,9 +451,6 @@ def _fill_shocks(spending: NDArray[np.float64], kept: NDArray[np.int64], first: 
             spent_v.append(float(amount))
     if spent_p:
         idx = (np.array(spent_p), np.array(spent_k), np.array(spent_kind))
-        touched = np.zeros(spending.shape, dtype=bool)
-        touched[idx] = True
-        spending[touched] = 0.0
         np.add.at(spending, idx, np.array(spent_v))
     return lost
 
