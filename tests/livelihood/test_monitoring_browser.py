@@ -57,7 +57,7 @@ def test_flag_list_and_runs(page: Any, live_server: Any,  # noqa: F811
     make_household("420111001", household_number="MB-004", members=2,
                    incomes={2024: {"wages": 40000}, 2025: {"wages": 40000}})
     run = monitoring_run(month=date(2025, 12, 1), division_prefix="420111")
-    assert run.flags_opened == 3
+    assert run.flags_opened == 3 and run.eligible == 0   # none open before
     session = logged_in(cadre).cookies["sessionid"].value
     page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
     base = live_server.url

@@ -192,3 +192,13 @@ def test_command_job_and_beat(lines: None) -> None:
         == tasks.MONITORING_TASK
     assert tasks.monitoring_monthly("2025-10")["month"] == "2025-10"
     assert MonitoringFlag.objects.filter(household=below).count() == 1
+
+
+def test_a_flag_just_opened_is_not_counted_eligible(lines: None) -> None:
+    # Income well above the line, flagged for a spending shock in November: the elimination
+    # test (income and guarantees) passes, but the flag was opened by this very pass.
+    make_household(VILLAGE, members=2, incomes={2024: {"wages": 40000}, 2025: {"wages": 40000}},
+                   shocks=[{"kind": "medical", "occurred_on": "2025-11-10", "amount": 30000}])
+    first = monitoring_run(month=DECEMBER)
+    assert (first.flags_opened, first.eligible) == (1, 0)
+    assert monitoring_run(month=DECEMBER).eligible == 1

@@ -9,8 +9,8 @@ Households are taken `CHUNK` at a time in id order: their inputs (selectors.moni
 .monitoring_inputs, a handful of aggregate queries per chunk), the rules (shouwang.epi
 .livelihood_rules, per rule set in force), then one bulk write of the new flags
 (services.flags.flags_open_bulk). The run counts the households evaluated, the flagged (with or
-without an open flag), the flags opened, the open flags eligible for elimination, and why the
-others were not evaluated.
+without an open flag), the flags opened, the flags open before the pass whose households are
+now eligible for elimination, and why the others were not evaluated.
 
 A household gets a new flag when the rule flags it and it has no open flag. Idempotent: a
 month run again opens nothing new — the households flagged the first time have an open flag,
@@ -163,10 +163,6 @@ def monitoring_run(*, month: date, actor: User | None = None, division_prefix: s
                     numbers=numbers, reason=reason_text(numbers, window)))
         made = flags_open_bulk(specs=specs, run=run, evaluated_month=t_month)
         opened += len(made)
-        made_ids = np.array([f.household_id for f in made], dtype=np.int64)
-        for part in parts:   # the flags just opened count among the open flags
-            hids = mi.household_ids[part.rows]
-            eligible += int((part.result.eligible & np.isin(hids, made_ids)).sum())
         done += len(ids)
         if progress:
             progress(done, total)
