@@ -392,7 +392,7 @@ def write_signals(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
     now = timezone.now()
     today = timezone.localdate()
     recent = [(p, s) for p in plan for s in p.shocks if by_signal(p, s, today)]
-    for i, (p, s) in enumerate(recent):
+    for p, s in recent:
         h = households[p.number]
         actor = actors[p.county.code]
         key = f"{SOURCE}:signal:{s.key}"
@@ -414,7 +414,8 @@ def write_signals(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
         elif s.kind == "medical":
             member = p.members[s.member] if s.member is not None else p.members[0]
             department_batch(actor=actor, records=[{
-                "department": "medical_insurance", "record_id": f"MI-DEMO-{p.number}-{i}",
+                "department": "medical_insurance",
+                "record_id": f"MI-{p.number}-{s.occurred_on:%Y%m%d}",
                 "id_number": member.id_number, "kind": "medical",
                 "occurred_on": s.occurred_on.isoformat(), "amount": f"{s.amount:.2f}",
                 "summary": "住院自付费用高"}])
