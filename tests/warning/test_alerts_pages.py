@@ -242,3 +242,21 @@ def test_inbox_and_api_queries_do_not_grow_with_the_page(people: dict[str, Any])
                    assigned_to=people["wuchang"] if i % 2 == 0 else people["hongshan"])
     many = (count(INBOX), count("/api/v1/warning/alerts", **bearer(people["wuhan"])))
     assert many == few
+
+
+def test_a_user_without_warning_read_reads_own_notifications(make_user: Any) -> None:
+    """Livelihood cadres are told of overdue signals in-app: the notifications page and API
+    are the reader's own, open to every signed-in role (dashboard.read), not only to those
+    who read alerts."""
+    cadre = make_user(Role.LIVELIHOOD_CADRE, "420111", username="lh-notified")
+    other = make_user(Role.LIVELIHOOD_CADRE, "420111", username="lh-not-notified")
+    Notification.objects.create(user=cadre, kind="overdue", subject="线索逾期未研判")
+    c = client(cadre)
+    html = c.get("/warning/notifications/").content.decode()
+    assert html.count('data-testid="notification"') == 1
+    assert 'data-testid="nav-notifications"' in html
+    assert c.get("/api/v1/warning/alerts/notifications").json()["unread"] == 1
+    assert c.post("/warning/notifications/read/", {}).status_code == 302
+    assert not Notification.objects.filter(user=cadre, read_at=None).exists()
+    other_page = client(other).get("/warning/notifications/").content.decode()
+    assert 'data-testid="notification"' not in other_page

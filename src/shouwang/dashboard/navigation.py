@@ -67,7 +67,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("warning-results", _("Rt 与趋势预测"), "warning:rt", "warning.read"),
     NavEntry("warning-alerts", _("预警处置"), "warning:alerts", "warning.read",
              badge=_open_alerts),
-    NavEntry("notifications", _("我的通知"), "warning:notifications", "warning.read",
+    NavEntry("notifications", _("我的通知"), "warning:notifications", "dashboard.read",
              badge=_unread_notifications),
     NavEntry("tracing-flows", _("输入与外溢"), "tracing:flows", "tracing.read"),
     NavEntry("tracing-investigations", _("流调与聚集"), "tracing:investigations", "tracing.read"),

@@ -33,6 +33,8 @@ from shouwang.warning.services.notify import (
 router = Router(tags=["warning: alerts"])
 
 READ = "warning.read"
+# A user's own notifications are open to every signed-in role (views/alerts.py says why).
+OWN_NOTIFICATIONS = "dashboard.read"
 WRITE = services.WRITE
 PAGE_MAX = 200
 
@@ -214,7 +216,7 @@ def _alert(request: AuthedRequest, alert_id: int) -> Alert:
 @router.get("/notifications", response=NotificationsOut, url_name="warning_notifications",
             summary="The caller's own notifications, newest first, and how many are unread")
 def notification_list(request: AuthedRequest, filters: Query[NotificationsIn]) -> Any:
-    check_capability(request, READ)
+    check_capability(request, OWN_NOTIFICATIONS)
     items = list(selectors.notifications_for(user=request.user,
                                              unread_only=filters.unread)[:filters.limit])
     return {"items": items, "unread": selectors.unread_count(user=request.user)}
@@ -223,7 +225,7 @@ def notification_list(request: AuthedRequest, filters: Query[NotificationsIn]) -
 @router.post("/notifications/read", response=MarkReadOut, url_name="warning_notifications_read",
              summary="Mark the caller's notifications read (the ids given, or all)")
 def notification_mark_read(request: AuthedRequest, payload: MarkReadIn) -> Any:
-    check_capability(request, READ)
+    check_capability(request, OWN_NOTIFICATIONS)
     marked = notifications_mark_read(actor=request.user, ids=payload.ids)
     return {"marked": marked, "unread": selectors.unread_count(user=request.user)}
 

@@ -39,6 +39,7 @@ from shouwang.warning.services.notify import (
 )
 
 READ = "warning.read"
+OWN_NOTIFICATIONS = "dashboard.read"
 WRITE = services.WRITE
 PER_PAGE = 50
 # The chart shows the series from this many days before the signal day to this many after.
@@ -328,7 +329,9 @@ def alert_note(request: AuthedRequest, alert_id: int) -> HttpResponse:
 # --- notifications -------------------------------------------------------------------------------
 
 
-@require_capability(READ)
+# A user's own notifications: every signed-in role may read them (alerts, risk levels and the
+# livelihood app's overdue signals all notify), so the capability is the dashboard's.
+@require_capability(OWN_NOTIFICATIONS)
 def notification_list(request: AuthedRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     paginator = Paginator(selectors.notifications_for(user=request.user,
@@ -344,7 +347,7 @@ def notification_list(request: AuthedRequest) -> HttpResponse:
     })
 
 
-@require_capability(READ)
+@require_capability(OWN_NOTIFICATIONS)
 @require_POST
 def notification_mark_read(request: AuthedRequest) -> HttpResponse:
     raw = request.POST.getlist("id")
