@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from shouwang.accounts.roles import ALLOWED_LEVELS, Role
+from shouwang.accounts.roles import Role
 from shouwang.core.errors import InvalidInput, NotFound
 from shouwang.core.models import AuditEvent
-from shouwang.geo.models import NATION_CODE, Level
+from shouwang.geo.models import NATION_CODE
 from shouwang.livelihood.models import MonitoringRun, MonitoringThreshold
 from shouwang.livelihood.services.rules import threshold_set
 
@@ -23,10 +22,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def national(make_user: Any, divisions: None) -> Any:
-    """A national livelihood cadre (the role's levels stop at the province today: patched)."""
-    levels = ALLOWED_LEVELS[Role.LIVELIHOOD_CADRE] | {Level.NATION}
-    with mock.patch.dict(ALLOWED_LEVELS, {Role.LIVELIHOOD_CADRE: levels}):
-        return make_user(Role.LIVELIHOOD_CADRE, NATION_CODE, username="lh-nation")
+    """A national livelihood cadre (who sets the national line)."""
+    return make_user(Role.LIVELIHOOD_CADRE, NATION_CODE, username="lh-nation")
 
 
 def stored_run(month: date, prefix: str = "") -> MonitoringRun:

@@ -33,8 +33,11 @@ ALLOWED_LEVELS: dict[str, frozenset[str]] = {
     Role.GRID_WORKER: frozenset({Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE}),
     Role.PORT_OFFICER: frozenset({Level.PROVINCE, Level.PREFECTURE, Level.COUNTY}),
     Role.LABORATORY: frozenset({Level.PROVINCE, Level.PREFECTURE, Level.COUNTY}),
+    # From the national rural revitalisation administration (which sets the national monitoring
+    # line) down to the village.
     Role.LIVELIHOOD_CADRE: frozenset(
-        {Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE}
+        {Level.NATION, Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP,
+         Level.VILLAGE}
     ),
     Role.AUDITOR: frozenset({Level.NATION, Level.PROVINCE, Level.PREFECTURE, Level.COUNTY}),
     Role.SYSADMIN: frozenset({Level.NATION, Level.PROVINCE}),
