@@ -140,6 +140,13 @@ def test_demo_population_through_the_services_idempotent() -> None:
     assert again.notes == ctx.notes
     assert again.out.getvalue() == ctx.out.getvalue()  # type: ignore[attr-defined]
 
+    # Another seed plans other people under the same household numbers: left alone.
+    other = DemoContext(scale=ctx.scale, seed=2, out=io.StringIO())
+    demo.build_demo_livelihood(other)
+    assert _state() == before
+    assert other.notes[0].startswith("Livelihood: 32 household numbers of this plan are "
+                                     "registered differently")
+
 
 def test_nothing_is_built_without_the_counties(divisions: None) -> None:
     ctx = DemoContext(scale=Scale("test", "4201", 2, ""), seed=1, out=io.StringIO())

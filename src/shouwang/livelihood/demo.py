@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Min, Sum
+from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
 from shouwang.accounts.models import User
@@ -197,6 +197,28 @@ def _member_data(m: pop.PlannedMember, known: set[str]) -> dict[str, object]:
             "migrant_destination_code": m.destination_code if m.destination_code in known
             else "",
             "migrant_destination": m.destination}
+
+
+def same_population(plan: Sequence[pop.PlannedHousehold]
+                    ) -> tuple[list[pop.PlannedHousehold], int]:
+    """The planned households that are not registered yet or are registered as planned (same
+    head, same number of members); `(kept, others)`. A household of the same number made by
+    another seed or scale is left alone, with everything that would follow from it."""
+    from shouwang.core.crypto import keyed_hash
+
+    numbers = [p.number for p in plan]
+    heads = dict(Member.objects.filter(household__household_number__in=numbers, active=True,
+                                       relationship="head")
+                 .values_list("household__household_number", "id_number_hash"))
+    sizes = dict(Member.objects.filter(household__household_number__in=numbers, active=True)
+                 .values("household__household_number").annotate(n=Count("id"))
+                 .values_list("household__household_number", "n"))
+    registered = set(Household.objects.filter(household_number__in=numbers)
+                     .values_list("household_number", flat=True))
+    kept = [p for p in plan if p.number not in registered or (
+        sizes.get(p.number) == len(p.members)
+        and heads.get(p.number) == keyed_hash(p.members[0].id_number, "id_number"))]
+    return kept, len(plan) - len(kept)
 
 
 def write_households(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
@@ -428,7 +450,8 @@ def write_signals(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
     _progress(ctx, len(recent), len(recent), "signals")
 
 
-def decide_signals(ctx: DemoContext, actors: dict[str, User]) -> None:
+def decide_signals(ctx: DemoContext, households: dict[str, Household],
+                   actors: dict[str, User]) -> None:
     """The county cadres decide about 60 % of the pending signals of their counties (the rest
     stay pending: some overdue): identified when the rules find a risk (the flag then opens
     from the signal), otherwise not, with the rule's reason."""
@@ -438,8 +461,9 @@ def decide_signals(ctx: DemoContext, actors: dict[str, User]) -> None:
 
     rng = ctx.rng("livelihood.decisions")
     for code, actor in sorted(actors.items()):
-        pending = list(Signal.objects.filter(division_code__startswith=code)
-                       .order_by("pk"))
+        pending = list(Signal.objects.filter(
+            division_code__startswith=code,
+            household_id__in=[h.pk for h in households.values()]).order_by("pk"))
         for signal in pending:
             decide = rng.random() < DECIDED
             if not decide or signal.status != "pending":
@@ -543,14 +567,17 @@ def build_demo_livelihood(ctx: DemoContext) -> None:
                                households_per_county=per_county, today=today,
                                stopped=stopped, severe=severe)
     wanted = {c.code for c in counties}
-    plan = [p for p in plan if p.county.code in wanted]
+    plan, others = same_population([p for p in plan if p.county.code in wanted])
+    if others:
+        ctx.notes.append(f"Livelihood: {others} household numbers of this plan are registered "
+                         "differently (another seed or scale); they are left as they are.")
     households = write_households(ctx, plan, cadres)
     write_incomes(ctx, plan, households, cadres, last)
     write_shocks(ctx, plan, households, cadres)
     screen_outbreak(ctx)
     run_passes(ctx, last)
     write_signals(ctx, plan, households, cadres)
-    decide_signals(ctx, cadres)
+    decide_signals(ctx, households, cadres)
     assist(ctx, plan, households, cadres, last)
     ctx.notes.extend(summary(counties, cadres, provinces, stopped, last))
 
