@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from shouwang.livelihood.models import IncomeRecord, Shock
-from tests.livelihood.factories import make_household, resident_id
+from tests.livelihood.factories import make_flag, make_household, resident_id
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +84,15 @@ def test_household_and_member_forms(cadres: Any) -> None:
         "name": "改名", "relationship": "head", "health": "chronic"}).status_code == 302
     assert _client(cadres["wuchang"]).get(
         f"/livelihood/members/{head.pk}/edit/").status_code == 404
+
+
+def test_detail_page_links_the_household_flags(cadres: Any) -> None:
+    household = make_household("420111001", members=2)
+    quiet = make_household("420111001")
+    flag = make_flag(household, reason="人均纯收入低于监测标准")
+    c = Client()
+    c.force_login(cadres["luonan"])
+    html = c.get(f"/livelihood/households/{household.pk}/").content.decode()
+    assert f'href="/livelihood/flags/{flag.pk}/"' in html and "人均纯收入低于监测标准" in html
+    assert 'data-testid="household-flags"' not in c.get(
+        f"/livelihood/households/{quiet.pk}/").content.decode()

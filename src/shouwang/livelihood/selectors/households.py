@@ -27,6 +27,7 @@ from shouwang.livelihood.models import (
     IncomeComponent,
     IncomeRecord,
     Member,
+    MonitoringFlag,
     MonitoringStatus,
     Shock,
 )
@@ -269,6 +270,15 @@ def income_records(*, user: User | AnonymousUser, household_id: int) -> QuerySet
 def shock_list(*, user: User | AnonymousUser, household_id: int) -> QuerySet[Shock]:
     household = household_get(user=user, household_id=household_id)
     return Shock.objects.filter(household=household).order_by("-occurred_on", "-id")
+
+
+def household_flags(*, user: User | AnonymousUser, household_id: int
+                    ) -> QuerySet[MonitoringFlag]:
+    """The household's monitoring flags, newest first (open and eliminated: a relapse shows
+    as a second flag)."""
+    household = household_get(user=user, household_id=household_id)
+    return (MonitoringFlag.objects.filter(household=household)
+            .select_related("rule_set").order_by("-identified_at", "-id"))
 
 
 def labels(choices: Any) -> Mapping[str, str]:

@@ -31,6 +31,7 @@ from shouwang.livelihood.models import (
     GUARANTEES,
     DataSource,
     Disability,
+    FlagStatus,
     Health,
     IncomeComponent,
     MonitoringStatus,
@@ -38,6 +39,7 @@ from shouwang.livelihood.models import (
     Relationship,
     Schooling,
     ShockKind,
+    TargetGroup,
     Work,
 )
 from shouwang.livelihood.selectors import households as sel
@@ -225,8 +227,14 @@ def household_detail(request: AuthedRequest, household_id: int) -> HttpResponse:
                    "description": s.description,
                    "member": next((m["name"] for m in detail.members if m["id"] == s.member_id),
                                   "")} for s in shocks]
+    groups, flag_statuses = dict(TargetGroup.choices), dict(FlagStatus.choices)
+    flag_rows = [{"id": f.pk, "identified_at": f.identified_at, "eliminated_at": f.eliminated_at,
+                  "status": f.status, "status_label": flag_statuses.get(f.status),
+                  "group_label": groups.get(f.target_group), "reason": f.reason}
+                 for f in sel.household_flags(user=request.user, household_id=h.pk)]
     return render(request, "livelihood/household_detail.html", {
-        "detail": detail, "h": h, "by_year": by_year, "chart": chart, "shocks": shocks,
+        "detail": detail, "h": h, "flag_rows": flag_rows, "by_year": by_year, "chart": chart,
+        "shocks": shocks,
         "path": division_path(detail.division) if detail.division else [],
         "can_write": request.user.has_capability(WRITE),
         "active_members": active, "member_rows": member_rows, "income_rows": income_rows,
