@@ -399,11 +399,12 @@ def write_signals(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
                   households: dict[str, Household], actors: dict[str, User]) -> None:
     """Signals from the three sources about the shocks of the last months: the medical
     insurance's batch of hospital bills (department), the flooded households' own reports and
-    the cadres' visits after the flood and the drought. Half arrive today through the sources'
-    services; half arrived 16–45 days ago (signal_receive with the day it came: no source
-    service takes one), so that some are decided late and some pending are overdue."""
-    from shouwang.livelihood.models import Shock
+    the cadres' visits after the flood. Half arrive today through the sources' services; half
+    arrived 16–45 days ago (signal_receive with the day it came: no source service takes one),
+    so that some are decided late and some pending are overdue."""
+    from shouwang.livelihood.models import Shock, Signal
     from shouwang.livelihood.services.signals import (
+        cadre_visit_report,
         department_batch,
         self_report_submit,
         shock_receive,
@@ -441,7 +442,14 @@ def write_signals(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
                 "id_number": member.id_number, "kind": "medical",
                 "occurred_on": s.occurred_on.isoformat(), "amount": f"{s.amount:.2f}",
                 "summary": "住院自付费用高"}])
-        elif (today - s.occurred_on).days <= 400:
+        elif rng.random() < 0.5:
+            summary = f"干部走访：{s.description}"
+            if not Signal.objects.filter(household=h, source=DataSource.CADRE_VISIT,
+                                         summary=summary).exists():
+                cadre_visit_report(actor=actor, household=h, summary=summary, data={
+                    "kind": s.kind, "occurred_on": s.occurred_on.isoformat(),
+                    "amount": f"{s.amount:.2f}", "description": s.description})
+        else:
             self_report_submit(household_number=p.number,
                                id_suffix=p.members[0].id_number[-6:],
                                data={"kind": s.kind, "occurred_on": s.occurred_on.isoformat(),
