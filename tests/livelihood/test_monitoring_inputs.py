@@ -327,3 +327,17 @@ def test_reason_text_lists_the_other_triggers() -> None:
     text = reason_text({"reason": "income_below", "triggers": ["income_below", "income_drop"],
                         "income_annual": 5200.0, "threshold": 6000.0})
     assert "5,200" in text and "6,000" in text and "另触发：收入大幅缩减" in text
+
+
+def test_reason_is_stored_in_the_platforms_language_whatever_the_readers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.utils import translation
+
+    from shouwang.livelihood.selectors import monitoring
+
+    # The sentence is built in whatever language is active when _reason_text runs.
+    monkeypatch.setattr(monitoring, "_reason_text",
+                        lambda numbers, window: translation.get_language())
+    with translation.override("en"):
+        assert reason_text({}) == "zh-hans"            # stored: the platform's language
+        assert reason_text({}, language="en") == "en"  # a page may render the reader's

@@ -43,10 +43,11 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import connections
-from django.db.models import Case, Count, FloatField, IntegerField, Q, Value, When
+from django.db.models import Case, Count, FloatField, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from numpy.typing import NDArray
@@ -369,27 +370,31 @@ def _fill_income(income: NDArray[np.float64], yearly_wages: NDArray[np.bool_],
     the amounts come as floats (no Decimal per row) and are placed with numpy."""
     first_o = month_ordinal(first.year, first.month)
     last = add_months(first, m - 1)
-    # Every column a number (the component as its index, a yearly record's month 0), read as
-    # the driver gives them: the ORM's per-row converters and a Python pass per record cost
-    # more than the query over a chunk's ~10^6 records.
+    # One row per household, year and month (0: the yearly records) with the four components
+    # as columns (NULL: no record), read as the driver gives them: the ORM's per-row converters
+    # and a Python pass per record would cost more than the query over a chunk's ~10^6 records.
+    amount = Cast("amount", FloatField())
     qs = (IncomeRecord.objects.filter(_ids_q("household_id", kept, division_prefix),
                                       year__gte=first.year, year__lte=last.year)
-          .annotate(value=Cast("amount", FloatField()), m0=Coalesce("month", Value(0)),
-                    c=Case(*[When(component=name, then=Value(i))
-                             for name, i in COMPONENT_INDEX.items()],
-                           output_field=IntegerField()))
-          .order_by().values_list("household_id", "year", "m0", "c", "value"))
+          .annotate(m0=Coalesce("month", Value(0))).order_by()
+          .values("household_id", "year", "m0")
+          .annotate(**{f"c{i}": Sum(Case(When(component=name, then=amount),
+                                         output_field=FloatField()))
+                       for name, i in COMPONENT_INDEX.items()})
+          .values_list("household_id", "year", "m0", "c0", "c1", "c2", "c3"))
     sql, params = qs.query.sql_with_params()
     with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return
-    table = np.array(rows, dtype=np.float64).reshape(len(rows), 5)
-    pos, ok = _rows(kept, table[:, 0].astype(np.int64))
-    year, month = table[:, 1].astype(np.int64), table[:, 2].astype(np.int64)
-    comp = table[:, 3].astype(np.int64)
-    value = _units(table[:, 4] / members[pos])          # per capita, in units
+    wide = np.array(rows, dtype=np.float64).reshape(len(rows), 7)   # None → NaN
+    present = ~np.isnan(wide[:, 3:])
+    at, comp_ix = np.nonzero(present)            # one entry per record
+    pos, ok = _rows(kept, wide[at, 0].astype(np.int64))
+    year, month = wide[at, 1].astype(np.int64), wide[at, 2].astype(np.int64)
+    comp = comp_ix.astype(np.int64)
+    value = _units(wide[at, 3 + comp_ix] / members[pos])   # per capita, in units
     k = year * 12 + month - 1 - first_o
     mon = ok & (month > 0) & (k >= 0) & (k < m)
     income[pos[mon], k[mon], comp[mon]] = value[mon] / UNITS
@@ -543,13 +548,41 @@ def target_group_for(group_bits: int, trigger_bits: int, years_since_exit: int,
     return (TargetGroup.UNSTABLE_AFTER_EXIT.value if lifted else TargetGroup.MARGINAL.value)
 
 
+# One sentence per reason code (translated once per household, not all of them).
+REASON_TEXTS: dict[str, Any] = {
+    "income_below": gettext_lazy("近%(w)s个月家庭人均纯收入折合全年 %(income)s 元，低于监测标准 "
+                                 "%(threshold)s 元。"),
+    "income_drop": gettext_lazy("近%(w)s个月家庭人均纯收入折合全年 %(income)s 元，较上年同期 "
+                                "%(prior)s 元下降 %(drop)s%%。"),
+    "rigid_spending": gettext_lazy("近%(w)s个月刚性支出 %(spending)s 元，占家庭纯收入的 "
+                                   "%(share)s%%。"),
+    "spending_shock": gettext_lazy("近期发生大额刚性支出 %(shock)s 元，家庭出现突发严重困难。"),
+    "guarantee_lost": gettext_lazy("%(missing)s未达标。"),
+    "unstable_after_exit": gettext_lazy("脱贫户家庭人均纯收入折合全年 %(income)s 元，收入不稳定。"),
+    "marginal": gettext_lazy("一般农户家庭人均纯收入折合全年 %(income)s 元，存在致贫风险。"),
+    "insufficient_data": gettext_lazy("近%(w)s个月仅有 %(months)s 个月收入数据，数据不足，"
+                                      "无法判定。"),
+    "not_flagged": gettext_lazy("未触发监测条件：家庭人均纯收入折合全年 %(income)s 元，监测标准 "
+                                "%(threshold)s 元。"),
+}
+ALSO_TEXT = gettext_lazy("另触发：%(names)s。")
+
+
 def _yuan(v: Any) -> str:
     return "—" if v is None else f"{float(v):,.0f}"
 
 
-def reason_text(numbers: Mapping[str, Any], window_months: int = 12) -> str:
-    """The reason a household is (not) flagged, as one Chinese sentence from the rule's reason
-    code and numbers (the triggers beyond the first appended)."""
+def reason_text(numbers: Mapping[str, Any], window_months: int = 12,
+                language: str | None = None) -> str:
+    """The reason a household is (not) flagged, as one sentence from the rule's reason code and
+    numbers (the triggers beyond the first appended), in `language` — by default the platform's
+    (Chinese: the reason a flag stores does not depend on who happened to open it; a page may
+    render `numbers` again in the reader's language with `language=get_language()`)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _reason_text(numbers, window_months)
+
+
+def _reason_text(numbers: Mapping[str, Any], window_months: int) -> str:
     reason = numbers.get("reason", "")
     v = {"income": _yuan(numbers.get("income_annual")),
          "threshold": _yuan(numbers.get("threshold")),
@@ -562,26 +595,12 @@ def reason_text(numbers: Mapping[str, Any], window_months: int = 12) -> str:
          "months": numbers.get("income_months", 0), "w": window_months,
          "missing": "、".join(str(GUARANTEE_LABELS.get(g, g))
                              for g in numbers.get("guarantees_missing") or [])}
-    texts = {
-        "income_below": _("近%(w)s个月家庭人均纯收入折合全年 %(income)s 元，低于监测标准 "
-                          "%(threshold)s 元。"),
-        "income_drop": _("近%(w)s个月家庭人均纯收入折合全年 %(income)s 元，较上年同期 %(prior)s 元"
-                         "下降 %(drop)s%%。"),
-        "rigid_spending": _("近%(w)s个月刚性支出 %(spending)s 元，占家庭纯收入的 %(share)s%%。"),
-        "spending_shock": _("近期发生大额刚性支出 %(shock)s 元，家庭出现突发严重困难。"),
-        "guarantee_lost": _("%(missing)s未达标。"),
-        "unstable_after_exit": _("脱贫户家庭人均纯收入折合全年 %(income)s 元，收入不稳定。"),
-        "marginal": _("一般农户家庭人均纯收入折合全年 %(income)s 元，存在致贫风险。"),
-        "insufficient_data": _("近%(w)s个月仅有 %(months)s 个月收入数据，数据不足，无法判定。"),
-        "not_flagged": _("未触发监测条件：家庭人均纯收入折合全年 %(income)s 元，监测标准 "
-                         "%(threshold)s 元。"),
-    }
-    text = texts.get(reason, texts["not_flagged"]) % v
+    text = str(REASON_TEXTS.get(reason, REASON_TEXTS["not_flagged"])) % v
     main_trigger = reason if reason in TRIGGER_LABELS else ""
     others = [str(TRIGGER_LABELS[t]) for t in numbers.get("triggers") or []
               if t in TRIGGER_LABELS and t != main_trigger]
     if others and reason != "not_flagged":
-        text += _("另触发：%(names)s。") % {"names": "、".join(others)}
+        text += str(ALSO_TEXT) % {"names": "、".join(others)}
     return text[:400]
 
 
