@@ -258,6 +258,16 @@ def test_sudden_difficulty_by_amount() -> None:
     assert r.groups[0] == 0
 
 
+def test_a_month_with_some_spending_kinds_not_recorded_counts_the_recorded_ones() -> None:
+    # Empty (NaN) kinds count 0: 20,001 of medical spending with the other three kinds not
+    # recorded is a shock as it is with them recorded as 0 (a NaN kind hid the month's sum).
+    partial = household(100_000 / 12, spending={("medical", 22): 20001})
+    partial["spending"][:, 1:] = np.nan
+    r = run(partial, shock_share_pct=None)
+    assert fired(r) == {"spending_shock"} and r.shock_spending[0] == 20001
+    assert r.rigid_spending[0] == 20001
+
+
 def test_sudden_difficulty_by_share_of_income() -> None:
     # One member, 1,000 a month: 12,000 a year; 50 % = 6,000. 6,000 + 1 over months 21–23.
     at = household(1000, spending={("disaster", 21): 3000, ("medical", 23): 3000})

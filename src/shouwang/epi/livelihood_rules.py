@@ -445,7 +445,7 @@ def _monitor(inp: LivelihoodInputs, p: Mapping[str, Any]) -> LivelihoodResult:
                        >= float(p["drop_pct"]) * s_prev * n_win)
 
     kinds = [SPENDING_KINDS.index(k) for k in p["rigid_kinds"]]
-    rigid_month = np.nan_to_num(inp.spending[:, :, kinds].sum(axis=2, dtype=np.float64))
+    rigid_month = np.nansum(inp.spending[:, :, kinds], axis=2, dtype=np.float64)
     rs = np.concatenate([zero_col, np.cumsum(rigid_month, axis=1)], 1)
     rig = _window(rs, last, w)
     # Household income over the window: members × A × w / 12 = members × S × w / N.
