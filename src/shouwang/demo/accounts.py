@@ -46,7 +46,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("demo-grid", Role.GRID_WORKER, "420111", "洪山区网格员 杨帆"),
     DemoUser("demo-port", Role.PORT_OFFICER, "420100", "武汉海关口岸 赵磊"),
     DemoUser("demo-lab", Role.LABORATORY, "420100", "武汉市疾控实验室 黄敏"),
-    DemoUser("demo-livelihood", Role.LIVELIHOOD_CADRE, "420606", "樊城区防返贫干部 周强"),
+    # 武汉市: the livelihood demo's 黄陂区 and 新洲区 (livelihood/demo.py) lie inside it.
+    DemoUser("demo-livelihood", Role.LIVELIHOOD_CADRE, "420100", "武汉市防返贫干部 周强"),
     DemoUser("demo-auditor", Role.AUDITOR, "420000", "湖北省审计 吴芳"),
     DemoUser("demo-admin", Role.SYSADMIN, "000000", "系统管理员 郑斌"),
 )
