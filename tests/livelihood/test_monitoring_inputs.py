@@ -333,10 +333,10 @@ def test_reason_is_stored_in_the_platforms_language_whatever_the_readers(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from django.utils import translation
 
-    from shouwang.livelihood.selectors import monitoring
+    from shouwang.livelihood.selectors import monitoring_reasons
 
     # The sentence is built in whatever language is active when _reason_text runs.
-    monkeypatch.setattr(monitoring, "_reason_text",
+    monkeypatch.setattr(monitoring_reasons, "_reason_text",
                         lambda numbers, window: translation.get_language())
     with translation.override("en"):
         assert reason_text({}) == "zh-hans"            # stored: the platform's language
