@@ -191,3 +191,12 @@ def test_the_nation_sees_provinces_on_a_province_map(cadres, data):
     config = response.context["map"]["config"]
     assert config["geojson"].endswith("geo/provinces.geojson") and config["prefix"] == ""
     assert response.context["map"]["data"]["areas"]["420000"]["households"] == 7
+
+
+def test_a_townships_map_is_its_county_as_far_as_the_reader_sees(cadres, data):
+    response = _client(cadres["luonan"]).get(reverse("livelihood:statistics"), {"year": "2025"})
+    assert response.context["stats"].level == "village"
+    config = response.context["map"]["config"]
+    assert config["prefix"] == "420111" and config["note"]
+    areas = response.context["map"]["data"]["areas"]
+    assert list(areas) == ["420111"] and areas["420111"]["households"] == 5

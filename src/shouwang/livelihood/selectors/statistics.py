@@ -470,11 +470,25 @@ def _label_for(key: str, known: dict[str, Division], above_level: dict[str, Divi
                      direct=len(key) < PREFIX_LENGTH[level])
 
 
+def _rollup(parts: dict[str, dict[str, Any]], length: int) -> dict[str, dict[str, Any]]:
+    """Numbers of finer areas summed into the areas `length` digits long (codes nest by
+    prefix; a key already shorter stays as it is)."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, numbers in parts.items():
+        into = out.setdefault(key[:length], {})
+        for name, value in numbers.items():
+            into[name] = into.get(name, 0) + value
+    return out
+
+
 def _collect(user: Reader | None, parent: Division, level: str, period: Period | None,
-             income_year: int, *, flags: bool = True) -> list[AreaStats]:
+             income_year: int, *, flags: bool = True,
+             registry: dict[str, dict[str, Any]] | None = None) -> list[AreaStats]:
     length = PREFIX_LENGTH[level]
     prefix = parent.prefix
-    parts: list[dict[str, dict[str, Any]]] = [_registry(user, prefix, length, income_year)]
+    if registry is None:
+        registry = _registry(user, prefix, length, income_year)
+    parts: list[dict[str, dict[str, Any]]] = [registry]
     if flags and period is not None:
         at = min(period.end_at, timezone.now())
         parts.append(_flag_counts(user, prefix, length, period, at))
@@ -523,6 +537,8 @@ def county_map_statistics(*, user: Reader | None, stats: Statistics
     if stats.level == Level.COUNTY:
         return stats.parent, stats.rows
     parent = stats.parent
+    if parent.level == Level.COUNTY:
+        return parent, [stats.total]
     if LEVELS.index(parent.level) >= LEVELS.index(Level.COUNTY):
         county = Division.objects.filter(code=parent.code[:6], level=Level.COUNTY).first()
         if county is None or not may_read(user):
@@ -594,15 +610,16 @@ def exit_report(*, user: Reader | None, code: str | None = None, year: int | Non
     if not EARLIEST_YEAR <= income_year <= this_year:
         raise InvalidInput({"year": [_("年度应在 %(a)s 至 %(b)s 之间。") % {
             "a": EARLIEST_YEAR, "b": this_year}]})
+    # One query at village level; the counties are its sums (households only: exact).
+    by_village = _registry(user, parent.prefix, PREFIX_LENGTH[Level.VILLAGE], income_year)
+    villages = _exit_rows(_collect(user, parent, Level.VILLAGE, None, income_year, flags=False,
+                                   registry=by_village), Level.VILLAGE)
     counties: list[ExitRow] = []
     if LEVELS.index(parent.level) <= LEVELS.index(Level.COUNTY):
-        level = Level.COUNTY
+        by_county = _rollup(by_village, PREFIX_LENGTH[Level.COUNTY])
+        rows = _collect(user, parent, Level.COUNTY, None, income_year, flags=False,
+                        registry=by_county)
         if parent.level == Level.COUNTY:
-            rows = _collect(user, parent, Level.COUNTY, None, income_year, flags=False)
-            counties = _exit_rows([replace(total_of(parent, rows), key=parent.prefix)], level)
-        else:
-            counties = _exit_rows(_collect(user, parent, level, None, income_year, flags=False),
-                                  level)
-    villages = _exit_rows(_collect(user, parent, Level.VILLAGE, None, income_year, flags=False),
-                          Level.VILLAGE)
+            rows = [replace(total_of(parent, rows), key=parent.prefix)]
+        counties = _exit_rows(rows, Level.COUNTY)
     return ExitReport(parent=parent, year=income_year, counties=counties, villages=villages)
