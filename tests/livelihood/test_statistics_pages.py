@@ -175,6 +175,15 @@ def test_english_page(cadres, data):
     assert response.status_code == 200
     rows = response.context["rows"]
     assert {r["label"] for r in rows} >= {"Hongshan Qu", "Wuchang Qu"}
+    assert "Hubei Sheng" in response.content.decode()  # the crumbs
+    from shouwang.geo.models import Division, Level
+
+    Division.objects.create(code="520000", name="贵州省", name_en="Guizhou Sheng",
+                            level=Level.PROVINCE, parent_id="000000")
+    report = client.get(reverse("livelihood:statistics-exit-area", args=["420100"]),
+                        HTTP_ACCEPT_LANGUAGE="en")
+    assert "Guizhou Sheng" in report.context["western"]
+    assert "新疆维吾尔自治区" in report.context["western"]  # not in this division table
 
 
 def test_the_nation_sees_provinces_on_a_province_map(cadres, data):

@@ -77,10 +77,22 @@ def _period(request: AuthedRequest, errors: dict[str, list[str]]) -> sel.Period:
     return sel.statistics_period()
 
 
-def _crumbs(request: AuthedRequest, division: Division) -> list[tuple[Division, bool]]:
-    """The division's ancestors, each with whether the reader may open it."""
+def _crumbs(request: AuthedRequest, division: Division) -> list[tuple[Division, str, bool]]:
+    """The division's ancestors, each with its name and whether the reader may open it."""
     prefix = jurisdiction_prefix(request.user) or ""
-    return [(d, d.prefix.startswith(prefix)) for d in division_path(division)]
+    return [(d, _name(d.name, d.name_en), d.prefix.startswith(prefix))
+            for d in division_path(division)]
+
+
+def _western_names() -> list[str]:
+    """The western provinces by name (English from the division table when it has them)."""
+    names = dict(sel.WESTERN_PROVINCES)
+    if _english():
+        for code, name_en in Division.objects.filter(
+                code__in=[f"{p}0000" for p in names]).values_list("code", "name_en"):
+            if name_en:
+                names[code[:2]] = name_en
+    return [names[p] for p in sel.WESTERN_PROVINCES]
 
 
 def _row_view(s: sel.AreaStats) -> dict[str, Any]:
@@ -201,7 +213,7 @@ def exit_report_page(request: AuthedRequest, code: str | None = None) -> HttpRes
         "villages": [_exit_row_view(r) for r in report.villages],
         "summary": summary, "errors": errors, "path": _crumbs(request, report.parent),
         "years": list(range(this_year, FIRST_YEAR_SHOWN - 1, -1)),
-        "western": list(sel.WESTERN_PROVINCES.values()),
+        "western": _western_names(),
     })
 
 
