@@ -207,3 +207,20 @@ def test_exit_threshold_is_strict_and_western(cadres):
     assert guiyang["520102"].western and guiyang["520102"].status == st.MEETS
     village = st.exit_report(user=nation, code="420106", year=2025).villages
     assert [(v.code, v.status) for v in village] == [("420106001001", st.FAILS)]
+
+
+def test_tables_above_the_county_sum_one_registry_pass(cadres, data):
+    """A province's prefectures are the sums of its counties; a prefecture's villages give the
+    map its counties — the same numbers as counted directly."""
+    province = st.area_statistics(user=cadres["hubei"], code="420000", period=Y2025)
+    wuhan = _rows(province)["4201"]
+    assert (wuhan.households, wuhan.population, wuhan.lifted_out, wuhan.assessed_population,
+            wuhan.poor_population, wuhan.monitored, wuhan.identified) == (7, 18, 2, 12, 8, 3, 3)
+    assert _rows(province)["4206"].households == 0  # 襄阳市: a row of zeros
+    villages = st.area_statistics(user=cadres["hubei"], code="420100", period=Y2025,
+                                  level="village")
+    _parent, counties = st.county_map_statistics(user=cadres["hubei"], stats=villages)
+    direct = _rows(st.area_statistics(user=cadres["hubei"], code="420100", period=Y2025))
+    for row in counties:
+        assert row == direct[row.key], row.key
+    assert {r.key for r in counties} == {"420106", "420111"}

@@ -36,7 +36,7 @@ Definitions (the decision record explains them):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from types import MappingProxyType
@@ -297,6 +297,10 @@ class Statistics:
     rows: list[AreaStats]
     total: AreaStats
     monthly: list[MonthPoint]
+    # Households, population and incidence by county when the parent lies above the county
+    # (the map's, summed from the same pass as the table's).
+    county_registry: dict[str, dict[str, Any]] | None = field(default=None, repr=False,
+                                                               compare=False)
 
 
 def _scope(user: Reader | None, qs: QuerySet[Any], field: str, prefix: str) -> QuerySet[Any]:
@@ -432,9 +436,9 @@ def _monthly(user: Reader | None, prefix: str, period: Period) -> list[MonthPoin
     qs = _scope(user, MonitoringFlag.objects.all(), "division_code", prefix)
     start, end = period.start_at, period.end_at
     counts: dict[date, list[int]] = {}
-    for field, slot in (("identified_at", 0), ("eliminated_at", 1)):
-        rows = (qs.filter(**{f"{field}__gte": start, f"{field}__lt": end})
-                .annotate(month=TruncMonth(field)).values("month").annotate(n=Count("id")))
+    for column, slot in (("identified_at", 0), ("eliminated_at", 1)):
+        rows = (qs.filter(**{f"{column}__gte": start, f"{column}__lt": end})
+                .annotate(month=TruncMonth(column)).values("month").annotate(n=Count("id")))
         for row in rows:
             month = row["month"]
             day = month.date() if isinstance(month, datetime) else month
@@ -523,10 +527,19 @@ def area_statistics(*, user: Reader | None, code: str | None = None, period: Per
     """The numbers of a division's areas one level down (or `level`) over `period`."""
     parent = parent_division(user=user, code=code)
     chosen = check_level(parent, level)
-    rows = _collect(user, parent, chosen, period, period.income_year)
+    county = PREFIX_LENGTH[Level.COUNTY]
+    registry = by_county = None
+    if len(parent.prefix) < county:
+        # One registry pass at the finer of the table's level and the county's; the other is
+        # its sums (households nest by code prefix: exact).
+        length = PREFIX_LENGTH[chosen]
+        finer = _registry(user, parent.prefix, max(length, county), period.income_year)
+        registry = _rollup(finer, length) if length < county else finer
+        by_county = _rollup(finer, county) if length > county else finer
+    rows = _collect(user, parent, chosen, period, period.income_year, registry=registry)
     return Statistics(parent=parent, level=chosen, period=period,
                       income_year=period.income_year, rows=rows, total=total_of(parent, rows),
-                      monthly=_monthly(user, parent.prefix, period))
+                      monthly=_monthly(user, parent.prefix, period), county_registry=by_county)
 
 
 def county_map_statistics(*, user: Reader | None, stats: Statistics
@@ -547,7 +560,8 @@ def county_map_statistics(*, user: Reader | None, stats: Statistics
         rows = _collect(user, parent, Level.COUNTY, stats.period, stats.income_year)
         return parent, [replace(total_of(parent, rows), key=parent.prefix)]
     return parent, [r for r in _collect(user, parent, Level.COUNTY, stats.period,
-                                        stats.income_year) if not r.direct]
+                                        stats.income_year, registry=stats.county_registry)
+                    if not r.direct]
 
 
 # --- the exit standards ------------------------------------------------------------------------
