@@ -83,10 +83,13 @@ def test_signal_list_with_the_overdue_badge(page: Any, live_server: Any,  # noqa
     from shouwang.accounts.roles import Role
     from shouwang.livelihood.services.signals import signal_receive
     from tests.factories import make_user
+    from tests.livelihood.monitoring_data import at_risk
 
     ensure_sample_divisions()
     make_user(Role.LIVELIHOOD_CADRE, "420111", username="lh-browser")
     household, _ = household_with_head("H-1")
+    # Identifying it opens a flag, which the rules must back (income below the line).
+    at_risk(household)
     signal_receive(source="self_report", household=household, summary="农户自主申报：大额医疗支出",
                    details={}, received_at=timezone.now() - timedelta(days=17))
     signal_receive(source="surveillance", household=household, summary="家庭成员为重型病例",
