@@ -39,7 +39,8 @@ def restore_reference_data() -> None:
     """Put back the reference data that migrations load, after a transactional test flushed it.
 
     pytest-django empties every table after a transactional (live-server) test; tests that run
-    later on the same worker would otherwise find no diseases (nor the default risk and livelihood rules).
+    later on the same worker would otherwise find no diseases (nor the default risk and
+    livelihood rules).
     """
     from django.apps import apps
 
