@@ -178,6 +178,7 @@ def get(client: Client, url: str) -> Callable[[], Any]:
 
 
 def main() -> None:
+    from shouwang.livelihood.selectors import exit_report as exits
     from shouwang.livelihood.selectors import statistics as sel
 
     call_command("migrate", verbosity=0)
@@ -208,7 +209,7 @@ def main() -> None:
         "page_province": timed(get(client, f"/livelihood/statistics/{PROVINCE}/?year={YEAR}")),
         "api_province": timed(get(client, f"/api/v1/livelihood/statistics?division={PROVINCE}"
                                           f"&year={YEAR}")),
-        "exit_report_province": timed(lambda: sel.exit_report(user=user, code=PROVINCE,
+        "exit_report_province": timed(lambda: exits.exit_report(user=user, code=PROVINCE,
                                                               year=YEAR)),
         "exit_report_csv": timed(get(client, f"/livelihood/statistics/{PROVINCE}/exit-report.csv"
                                              f"?year={YEAR}")),

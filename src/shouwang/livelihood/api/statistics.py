@@ -19,6 +19,7 @@ from typing import Any
 from ninja import Field, Query, Router, Schema
 
 from shouwang.accounts.permissions import AuthedRequest, check_capability
+from shouwang.livelihood.selectors import exit_report as exits
 from shouwang.livelihood.selectors import statistics as sel
 
 router = Router(tags=["livelihood: statistics"])
@@ -126,12 +127,12 @@ def statistics_out(stats: sel.Statistics) -> dict[str, Any]:
             "monthly": [vars(p) for p in stats.monthly]}
 
 
-def exit_out(report: sel.ExitReport) -> dict[str, Any]:
-    def row(r: sel.ExitRow) -> dict[str, Any]:
+def exit_out(report: exits.ExitReport) -> dict[str, Any]:
+    def row(r: exits.ExitRow) -> dict[str, Any]:
         return {**vars(r), "standard": float(r.standard)}
 
     return {"division": report.parent.code, "division_name": report.parent.name,
-            "year": report.year, "western_provinces": sorted(sel.WESTERN_PROVINCES),
+            "year": report.year, "western_provinces": sorted(exits.WESTERN_PROVINCES),
             "counties": [row(r) for r in report.counties],
             "villages": [row(r) for r in report.villages]}
 
@@ -150,4 +151,4 @@ def statistics(request: AuthedRequest, params: Query[StatisticsIn]) -> Any:
             summary="Counties and villages against the exit standard (poverty incidence)")
 def exit_report(request: AuthedRequest, params: Query[ExitIn]) -> Any:
     check_capability(request, READ)
-    return exit_out(sel.exit_report(user=request.user, code=params.division, year=params.year))
+    return exit_out(exits.exit_report(user=request.user, code=params.division, year=params.year))

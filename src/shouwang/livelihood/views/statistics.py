@@ -35,6 +35,7 @@ from shouwang.core.scoping import jurisdiction_prefix
 from shouwang.core.validators import query_date
 from shouwang.geo.models import Division, Level
 from shouwang.geo.selectors import division_path
+from shouwang.livelihood.selectors import exit_report as exits
 from shouwang.livelihood.selectors import statistics as sel
 
 READ = "livelihood.read"
@@ -86,13 +87,13 @@ def _crumbs(request: AuthedRequest, division: Division) -> list[tuple[Division, 
 
 def _western_names() -> list[str]:
     """The western provinces by name (English from the division table when it has them)."""
-    names = dict(sel.WESTERN_PROVINCES)
+    names = dict(exits.WESTERN_PROVINCES)
     if _english():
         for code, name_en in Division.objects.filter(
                 code__in=[f"{p}0000" for p in names]).values_list("code", "name_en"):
             if name_en:
                 names[code[:2]] = name_en
-    return [names[p] for p in sel.WESTERN_PROVINCES]
+    return [names[p] for p in exits.WESTERN_PROVINCES]
 
 
 def _row_view(s: sel.AreaStats) -> dict[str, Any]:
@@ -169,7 +170,7 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("assessed_population", "有收入数据的人口"), ("poor_population", "贫困人口"),
     ("incidence", "贫困发生率"), ("status", "是否达标"),
 )
-STATUS_LABELS = {sel.MEETS: "达标", sel.FAILS: "未达标", sel.NO_DATA: "无数据"}
+STATUS_LABELS = {exits.MEETS: "达标", exits.FAILS: "未达标", exits.NO_DATA: "无数据"}
 
 
 def _exit_year(request: AuthedRequest, errors: dict[str, list[str]]) -> int | None:
@@ -181,21 +182,21 @@ def _exit_year(request: AuthedRequest, errors: dict[str, list[str]]) -> int | No
 
 
 def _exit_report(request: AuthedRequest, code: str | None, errors: dict[str, list[str]]
-                 ) -> sel.ExitReport:
+                 ) -> exits.ExitReport:
     parent = sel.parent_division(user=request.user, code=code)
     year = _exit_year(request, errors)
     try:
-        return sel.exit_report(user=request.user, code=parent.code, year=year)
+        return exits.exit_report(user=request.user, code=parent.code, year=year)
     except InvalidInput as exc:
         errors.setdefault("year", []).extend(str(m) for m in exc.fields.get("year", []))
-        return sel.exit_report(user=request.user, code=parent.code)
+        return exits.exit_report(user=request.user, code=parent.code)
 
 
-def _exit_row_view(r: sel.ExitRow) -> dict[str, Any]:
+def _exit_row_view(r: exits.ExitRow) -> dict[str, Any]:
     return {**vars(r), "label": _name(r.name, r.name_en), "incidence_pct": pct(r.incidence),
             "standard_pct": pct(float(r.standard)),
-            "status_label": {sel.MEETS: _("达标"), sel.FAILS: _("未达标"),
-                             sel.NO_DATA: _("无数据")}[r.status]}
+            "status_label": {exits.MEETS: _("达标"), exits.FAILS: _("未达标"),
+                             exits.NO_DATA: _("无数据")}[r.status]}
 
 
 @require_capability(READ)
@@ -205,7 +206,7 @@ def exit_report_page(request: AuthedRequest, code: str | None = None) -> HttpRes
     summary = {}
     for name, rows in (("counties", report.counties), ("villages", report.villages)):
         summary[name] = {s: sum(1 for r in rows if r.status == s)
-                         for s in (sel.MEETS, sel.FAILS, sel.NO_DATA)}
+                         for s in (exits.MEETS, exits.FAILS, exits.NO_DATA)}
     this_year = timezone.localdate().year
     return render(request, "livelihood/exit_report.html", {
         "report": report, "parent_label": _name(report.parent.name, report.parent.name_en),
@@ -217,7 +218,7 @@ def exit_report_page(request: AuthedRequest, code: str | None = None) -> HttpRes
     })
 
 
-def _csv_value(row: sel.ExitRow, column: str) -> object:
+def _csv_value(row: exits.ExitRow, column: str) -> object:
     value = getattr(row, column)
     if column == "incidence":
         return "" if value is None else f"{value:.6f}"
