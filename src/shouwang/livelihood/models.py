@@ -24,6 +24,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.fields import EncryptedTextField
@@ -43,12 +44,12 @@ class MonitoringStatus(models.TextChoices):
 
 # The five guarantees tracked for every household, in the bit order shouwang.epi.livelihood_rules
 # uses for its guarantee masks.
-GUARANTEES: tuple[tuple[str, str], ...] = (
-    ("food_clothing_secure", "不愁吃、不愁穿"),
-    ("education_secure", "义务教育有保障"),
-    ("medical_secure", "基本医疗有保障"),
-    ("housing_secure", "住房安全有保障"),
-    ("water_secure", "饮水安全有保障"),
+GUARANTEES: tuple[tuple[str, str | Promise], ...] = (
+    ("food_clothing_secure", _("不愁吃、不愁穿")),
+    ("education_secure", _("义务教育有保障")),
+    ("medical_secure", _("基本医疗有保障")),
+    ("housing_secure", _("住房安全有保障")),
+    ("water_secure", _("饮水安全有保障")),
 )
 
 

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from shouwang.epi.livelihood_rules import GROUP_NAMES, Trigger
-from shouwang.livelihood.models import PovertyStatus, TargetGroup
+from shouwang.livelihood.models import MonitoringFlag, PovertyStatus, TargetGroup
 
 TRIGGER_LABELS: dict[str, Any] = {
     "income_below": gettext_lazy("人均纯收入低于监测标准"),
@@ -81,6 +81,17 @@ def reason_text(numbers: Mapping[str, Any], window_months: int = 12,
         return _reason_text(numbers, window_months)
 
 
+def flag_reason(flag: MonitoringFlag, language: str | None = None) -> str:
+    """A flag's reason in `language` (default: the active one, the reader's): rendered again from
+    the rule's numbers it stores (the stored sentence is in the platform's language), with the
+    window of its rule set; as stored when the numbers carry no reason code."""
+    numbers = flag.numbers or {}
+    if not numbers.get("reason"):
+        return flag.reason
+    window = int((flag.rule_set.params or {}).get("window_months", 12))
+    return reason_text(numbers, window, language=language or translation.get_language())
+
+
 def _reason_text(numbers: Mapping[str, Any], window_months: int) -> str:
     reason = numbers.get("reason", "")
     v = {"income": _yuan(numbers.get("income_annual")),
@@ -92,7 +103,7 @@ def _reason_text(numbers: Mapping[str, Any], window_months: int) -> str:
                    else f"{float(numbers['spending_share_pct']):.1f}"),
          "shock": _yuan(numbers.get("shock_spending")),
          "months": numbers.get("income_months", 0), "w": window_months,
-         "missing": "、".join(str(GUARANTEE_LABELS.get(g, g))
+         "missing": translation.gettext("、").join(str(GUARANTEE_LABELS.get(g, g))
                              for g in numbers.get("guarantees_missing") or [])}
     text = str(REASON_TEXTS.get(reason, REASON_TEXTS["not_flagged"])) % v
     main_trigger = reason if reason in TRIGGER_LABELS else ""

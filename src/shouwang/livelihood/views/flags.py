@@ -29,6 +29,7 @@ from shouwang.livelihood.selectors.monitoring import (
     SKIP_UNKNOWN,
     TRIGGER_LABELS,
 )
+from shouwang.livelihood.selectors.monitoring_reasons import flag_reason
 
 READ = "livelihood.read"
 
@@ -61,7 +62,7 @@ def flag_list(request: AuthedRequest) -> HttpResponse:
     page = min(_page_number(request.GET.get("page")), pages)
     flags = list(qs[(page - 1) * per_page: page * per_page])
     labels = dict(trigger_choices())
-    rows = [(f, [labels.get(t, t) for t in f.triggers]) for f in flags]
+    rows = [(f, [labels.get(t, t) for t in f.triggers], flag_reason(f)) for f in flags]
     counts = selectors.flag_counts(request.user, filters.division)
     query = urlencode({k: v for k, v in (("status", filters.status),
                                          ("target_group", filters.target_group),

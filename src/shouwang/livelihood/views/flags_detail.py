@@ -38,6 +38,7 @@ from shouwang.livelihood.models import (
     TargetGroup,
 )
 from shouwang.livelihood.selectors import assistance as sel
+from shouwang.livelihood.selectors.monitoring_reasons import flag_reason
 from shouwang.livelihood.services.assistance import measure_add, measure_end, visit_record
 from shouwang.livelihood.services.elimination import (
     elimination_refusal,
@@ -83,7 +84,7 @@ def _number_rows(numbers: Mapping[str, Any]) -> list[tuple[str, str]]:
         if key in HIDDEN_NUMBERS or isinstance(value, Mapping):
             continue
         if key == "guarantees_missing":
-            text = "、".join(str(mon.GUARANTEE_LABELS.get(g, g)) for g in value or []) or "—"
+            text = _("、").join(str(mon.GUARANTEE_LABELS.get(g, g)) for g in value or []) or "—"
         elif key == "years_since_exit" and isinstance(value, int) and value < 0:
             text = _("非脱贫户")
         elif isinstance(value, float):
@@ -164,11 +165,7 @@ def _render(request: AuthedRequest, flag: MonitoringFlag, *, action: str = "",
         chart = _chart(flag, evaluation.rule_set if evaluation is not None else flag.rule_set)
     except InvalidInput:
         chart = None
-    mon = _monitoring()
-    numbers = flag.numbers or {}
-    explained = ""
-    if "reason" in numbers:
-        explained = mon.reason_text(numbers)
+    explained = flag_reason(flag)
     measures = list(sel.measures_of(flag))
     visits = list(sel.visits_of(flag))
     guarantee_labels = dict(GUARANTEES)
@@ -181,7 +178,7 @@ def _render(request: AuthedRequest, flag: MonitoringFlag, *, action: str = "",
         "group_label": dict(TargetGroup.choices).get(flag.target_group, flag.target_group),
         "status_label": dict(FlagStatus.choices).get(flag.status, flag.status),
         "triggers": _trigger_labels(list(flag.triggers or [])),
-        "number_rows": _number_rows(numbers), "explained": explained,
+        "number_rows": _number_rows(flag.numbers or {}), "explained": explained,
         "chart": chart, "panel": panel, "measures": [
             {"m": m, "category_label": CATEGORY_LABELS.get(m.category, m.category),
              "open": m.ended_on is None or m.ended_on > timezone.localdate()}

@@ -43,6 +43,7 @@ from shouwang.livelihood.models import (
     Work,
 )
 from shouwang.livelihood.selectors import households as sel
+from shouwang.livelihood.selectors.monitoring_reasons import flag_reason
 from shouwang.livelihood.services import households as svc
 from shouwang.livelihood.services.incomes import income_record_set
 from shouwang.livelihood.services.shocks import shock_record
@@ -230,7 +231,7 @@ def household_detail(request: AuthedRequest, household_id: int) -> HttpResponse:
     groups, flag_statuses = dict(TargetGroup.choices), dict(FlagStatus.choices)
     flag_rows = [{"id": f.pk, "identified_at": f.identified_at, "eliminated_at": f.eliminated_at,
                   "status": f.status, "status_label": flag_statuses.get(f.status),
-                  "group_label": groups.get(f.target_group), "reason": f.reason}
+                  "group_label": groups.get(f.target_group), "reason": flag_reason(f)}
                  for f in sel.household_flags(user=request.user, household_id=h.pk)]
     return render(request, "livelihood/household_detail.html", {
         "detail": detail, "h": h, "flag_rows": flag_rows, "by_year": by_year, "chart": chart,
