@@ -169,9 +169,11 @@ def _render(request: AuthedRequest, flag: MonitoringFlag, *, action: str = "",
     measures = list(sel.measures_of(flag))
     visits = list(sel.visits_of(flag))
     guarantee_labels = dict(GUARANTEES)
-    visit_rows = [{"visit": v, "lost": [guarantee_labels[k] for k, ok in v.guarantees.items()
-                                        if k in guarantee_labels and not ok]}
-                  for v in visits]
+    visit_rows = []
+    for v in visits:
+        lost = [str(guarantee_labels[k]) for k, ok in v.guarantees.items()
+                if k in guarantee_labels and not ok]
+        visit_rows.append({"visit": v, "lost": lost, "lost_text": _("、").join(lost)})
     return render(request, "livelihood/flag_detail.html", {
         "flag": flag, "h": household, "can_write": can_write,
         "open": flag.status == FlagStatus.MONITORING,
