@@ -4,6 +4,7 @@ inside its transaction (nothing half-written)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -53,6 +54,22 @@ def test_identified_signal_opens_the_flag_with_the_rule(divisions: None,
     assert "3,000" in flag.reason and "7,200" in flag.reason
     flag.household.refresh_from_db()
     assert flag.household.monitoring_status == MonitoringStatus.MONITORED
+
+
+def test_a_replayed_decision_judges_and_dates_the_flag_at_its_month(
+        divisions: None, cadres: dict[str, Any]) -> None:
+    household, _ = household_with_head("H-1")
+    at_risk(household)
+    received = timezone.now() - timedelta(days=70)
+    signal = signal_receive(source="cadre_visit", household=household, summary="务工中断",
+                            details={}, received_at=received)
+    then = received + timedelta(days=10)
+    signal_decide(actor=cadres["luonan"], signal=signal, identified=True, reason="收入骤减",
+                  decided_at=then)
+    flag = MonitoringFlag.objects.get(signal=signal)
+    assert flag.identified_at == then
+    assert flag.evaluated_month == timezone.localdate(then).replace(day=1)
+    assert flag.evaluated_month != timezone.localdate().replace(day=1)
 
 
 def test_no_risk_refuses_the_decision_and_writes_nothing(divisions: None,

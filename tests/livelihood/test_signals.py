@@ -91,3 +91,41 @@ def test_a_late_decision_is_audited_as_overdue(divisions: None, cadres: dict[str
     signal_decide(actor=cadres["hongshan"], signal=late, identified=False, reason="收入稳定")
     event = AuditEvent.objects.filter(action="update").latest("id")
     assert event.changes["overdue"] is True and event.changes["reason"] == "收入稳定"
+
+
+def test_a_decision_may_be_replayed_when_it_was_made(divisions: None,
+                                                     cadres: dict[str, Any]) -> None:
+    household, _ = household_with_head("H-1")
+    received = timezone.now() - timedelta(days=40)
+    signal = signal_receive(source="cadre_visit", household=household, summary="x", details={},
+                            received_at=received)
+    then = received + timedelta(days=20)
+    done = signal_decide(actor=cadres["hongshan"], signal=signal, identified=False,
+                         reason="收入稳定", decided_at=then)
+    assert done.decided_at == then and Signal.objects.get(pk=signal.pk).decided_at == then
+    event = AuditEvent.objects.filter(action="update").latest("id")
+    assert event.changes["overdue"] is True   # 20 days after receipt: past the 15-day limit
+
+
+def test_a_decision_in_the_future_is_refused(divisions: None, cadres: dict[str, Any]) -> None:
+    household, _ = household_with_head("H-1")
+    signal = signal_receive(source="cadre_visit", household=household, summary="x", details={})
+    with pytest.raises(InvalidInput) as err:
+        signal_decide(actor=cadres["hongshan"], signal=signal, identified=False,
+                      reason="收入稳定", decided_at=timezone.now() + timedelta(hours=1))
+    assert "decided_at" in err.value.fields
+    assert Signal.objects.get(pk=signal.pk).status == SignalStatus.PENDING
+
+
+def test_a_decision_before_the_signal_came_is_refused(divisions: None,
+                                                      cadres: dict[str, Any]) -> None:
+    household, _ = household_with_head("H-1")
+    received = timezone.now() - timedelta(days=10)
+    signal = signal_receive(source="cadre_visit", household=household, summary="x", details={},
+                            received_at=received)
+    with pytest.raises(InvalidInput) as err:
+        signal_decide(actor=cadres["hongshan"], signal=signal, identified=False,
+                      reason="收入稳定", decided_at=received - timedelta(minutes=1))
+    assert "decided_at" in err.value.fields
+    assert Signal.objects.get(pk=signal.pk).status == SignalStatus.PENDING
+    assert not AuditEvent.objects.filter(action="update").exists()

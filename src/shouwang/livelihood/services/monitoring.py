@@ -193,8 +193,9 @@ def run_summary(run: MonitoringRun) -> dict[str, Any]:
 
 def flag_from_signal(signal: Signal, actor: User) -> MonitoringFlag | None:
     """A signal decided "identified": judge its household by the rule set in force at the
-    current month (the month the reported difficulty usually falls in: its shock counts) and
-    open its flag with `signal`. Runs inside the decision's transaction: a refusal here
+    decision's month (the signal's `decided_at`, now unless the decision was replayed; the month
+    the reported difficulty usually falls in: its shock counts) and open its flag with `signal`,
+    identified at the decision's moment. Runs inside the decision's transaction: a refusal here
     (InvalidInput) leaves the signal pending and nothing written.
 
     - The rule finds no risk: refused, telling the cadre to record the income or the shock
@@ -206,7 +207,8 @@ def flag_from_signal(signal: Signal, actor: User) -> MonitoringFlag | None:
                                      status=FlagStatus.MONITORING).exists():
         return None
     try:
-        ev = household_evaluation(household, timezone.localdate())
+        ev = household_evaluation(household, timezone.localdate(signal.decided_at)
+                                  if signal.decided_at else timezone.localdate())
     except InvalidInput as error:
         raise InvalidInput({"decision": [str(m) for ms in error.fields.values() for m in ms]},
                            message=error.message) from error
@@ -216,4 +218,5 @@ def flag_from_signal(signal: Signal, actor: User) -> MonitoringFlag | None:
         raise InvalidInput({"decision": [message]}, message=message)
     return flag_open(household=household, rule_set=ev.rule_set, target_group=ev.target_group,
                      triggers=flag_triggers(ev.triggers, ev.groups), numbers=ev.numbers,
-                     reason=ev.reason, actor=actor, signal=signal, evaluated_month=ev.month)
+                     reason=ev.reason, actor=actor, signal=signal, evaluated_month=ev.month,
+                     identified_at=signal.decided_at)

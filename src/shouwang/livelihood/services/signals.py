@@ -4,7 +4,7 @@ decided within the time limit (decision 1220).
 
     signal_receive(*, source, household, summary, details, source_key=None, actor=None,
                    shock=None) -> Signal
-    signal_decide(*, actor, signal, identified, reason) -> Signal
+    signal_decide(*, actor, signal, identified, reason, decided_at=None) -> Signal
     shock_receive(*, household, kind, occurred_on, amount, description, source,
                   source_key=None, member=None, case=None, actor=None) -> Shock
 
@@ -128,9 +128,13 @@ def signal_receive(*, source: str, household: Household, summary: str,
     return signal
 
 
-def signal_decide(*, actor: User, signal: Signal, identified: bool, reason: str) -> Signal:
+def signal_decide(*, actor: User, signal: Signal, identified: bool, reason: str,
+                  decided_at: datetime | None = None) -> Signal:
     """Decide a pending signal: identified for monitoring or not, always with a reason.
-    Outside the actor's jurisdiction: NotFound; without livelihood.write: PermissionDenied."""
+    `decided_at` (default now) replays a decision made earlier (a migration of records, the
+    demo): not in the future and not before the signal was received; the identification hook
+    judges the household at that moment. Outside the actor's jurisdiction: NotFound; without
+    livelihood.write: PermissionDenied."""
     if not in_jurisdiction(actor, signal.division_code):
         raise NotFound(str(signal.pk))
     if not may_write(actor):
@@ -140,12 +144,21 @@ def signal_decide(*, actor: User, signal: Signal, identified: bool, reason: str)
         raise InvalidInput({"reason": [_("请填写研判意见：研判必须说明理由。")]})
     if len(text) > REASON_MAX:
         raise InvalidInput({"reason": [_("研判意见不能超过 %(n)s 个字符。") % {"n": REASON_MAX}]})
+    now = timezone.now()
+    at = now if decided_at is None else decided_at
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > now:
+        raise InvalidInput({"decided_at": [_("研判时间不能晚于现在。")]})
     with transaction.atomic():
         locked = Signal.objects.select_for_update().get(pk=signal.pk)
         if locked.status != SignalStatus.PENDING:
             raise InvalidInput({"status": [_("该线索已研判，不能重复研判。")]})
+        if at < locked.received_at:
+            raise InvalidInput({"decided_at": [_("研判时间不能早于收到线索的时间（%(at)s）。") % {
+                "at": f"{timezone.localtime(locked.received_at):%Y-%m-%d %H:%M}"}]})
         locked.status = SignalStatus.IDENTIFIED if identified else SignalStatus.NOT_IDENTIFIED
-        locked.decided_at = timezone.now()
+        locked.decided_at = at
         locked.decided_by = actor
         locked.decision_reason = text
         locked.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
