@@ -198,9 +198,70 @@ def run_rules(command: BaseCommand, options: dict[str, Any]) -> bool:
     return True
 
 
+# --- household register import (the "import" part; decision 1280) -------------------------------
+#   shouwang livelihood import FILE --user U [--dry-run]
+# All or nothing: a JSON summary on stdout, or the errors by row and field (exit status 1).
+
+
+def add_import(sub: Any) -> None:
+    imp = sub.add_parser("import", help="import a household register (CSV or XLSX, one row per "
+                                        "member): all or nothing, the same file twice once")
+    imp.add_argument("file", help="the register file (.csv UTF-8/GB18030, or .xlsx)")
+    imp.add_argument("--user", required=True, help="the cadre importing (livelihood.write)")
+    imp.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+
+
+def run_import(command: BaseCommand, options: dict[str, Any]) -> bool:
+    import json
+    from pathlib import Path
+
+    from django.core.exceptions import PermissionDenied
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from shouwang.livelihood.services.household_import import households_import
+    from shouwang.livelihood.services.household_import_io import read_register
+
+    if options["action"] != "import":
+        return False
+    user = _rules_user(options["user"])
+    path = Path(options["file"])
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise CommandError(f"cannot read {path}: {error}") from None
+    console = Console(file=command.stderr,  # type: ignore[arg-type]  # a text stream
+                      highlight=False, soft_wrap=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    try:
+        register = read_register(content)
+        with Progress(*columns, console=console, transient=False) as bar:
+            task = bar.add_task("导入 import", total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = households_import(actor=user, rows=register.rows, progress=step,
+                                       dry_run=options["dry_run"], source=path.name)
+    except InvalidInput as error:
+        out = {"ok": False, "errors": {k: [str(m) for m in v] for k, v in error.fields.items()},
+               "message": str(error.message or "")}
+        command.stdout.write(json.dumps(out, ensure_ascii=False, indent=1))
+        raise CommandError(str(error.message or "the file has errors; nothing imported")
+                           ) from error
+    except PermissionDenied:
+        raise CommandError("the user may not import households (needs livelihood.write)"
+                           ) from None
+    summary = {"ok": True, **result.as_dict(), "ignored_columns": register.ignored}
+    command.stdout.write(json.dumps(summary, ensure_ascii=False))
+    return True
+
+
 SECTIONS: list[tuple[Adder, Runner]] = [
     (add_monitoring, run_monitoring),
     (add_rules, run_rules),  # rules and thresholds (decision 1270)
+    (add_import, run_import),  # household register import (decision 1280)
 ]
 
 
