@@ -78,3 +78,15 @@ urlpatterns += [
     path("flags/", flag_views.flag_list, name="flags"),
     path("runs/", flag_views.run_list, name="runs"),
 ]
+
+# --- household register import (views/household_import.py; decision 1280)
+from django.urls import path  # noqa: E402
+
+from shouwang.livelihood.views import household_import as household_import_views  # noqa: E402
+
+urlpatterns += [
+    path("households/import/", household_import_views.household_import,
+         name="household-import"),
+    path("households/import/template.csv", household_import_views.household_import_template,
+         name="household-import-template"),
+]
