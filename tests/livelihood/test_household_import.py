@@ -182,3 +182,29 @@ def test_progress_reaches_the_total(cadres: dict[str, Any]) -> None:
     households_import(actor=cadres["hongshan"], rows=register(3),
                       progress=lambda d, t: seen.append((d, t)))
     assert seen[-1] == (12, 12)
+
+
+def test_a_member_who_left_may_be_imported_elsewhere(cadres: dict[str, Any]) -> None:
+    from shouwang.livelihood.services.households import member_leave
+
+    rows = register(1)
+    stored = make_household("420111001", members=[
+        {"name": "搬走", "id_number": rows[1]["id_number"], "relationship": "head"}])
+    member_leave(actor=cadres["hongshan"], member_id=stored.members.get().pk)
+    assert households_import(actor=cadres["hongshan"], rows=rows).created == 1
+
+
+def test_a_race_the_checks_missed_writes_nothing(cadres: dict[str, Any],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another cadre registered the same number between the checks and the write: the unique
+    index refuses it, the error is the file's, and the batch before it is rolled back too."""
+    from shouwang.livelihood.services import household_import
+
+    rows = register(3)
+    make_household("420111001", household_number="IMP42011100100002")
+    monkeypatch.setattr(household_import, "_stored", lambda houses: {})
+    monkeypatch.setattr(household_import, "BATCH", 2)  # the first batch is written first
+    err = _nothing_written(lambda: households_import(actor=cadres["hongshan"], rows=rows))
+    assert "file" in err.fields
+    assert not Household.objects.filter(household_number__startswith="IMP").exclude(
+        household_number="IMP42011100100002").exists()
