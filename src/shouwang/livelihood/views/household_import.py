@@ -17,7 +17,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -118,8 +117,6 @@ def _run(request: AuthedRequest, context: dict[str, Any], content: bytes, name: 
         context.update(errors=rows, general=general, message=exc.message,
                        error_total=len(rows))
         return 422
-    except PermissionDenied:
-        raise
     context.update(result=result, ignored=register.ignored)
     kept = Path(f"{_uploads(request.user.pk)}-{token}.upload")
     if dry_run and result.created:
