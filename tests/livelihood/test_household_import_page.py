@@ -99,3 +99,17 @@ def test_not_a_register(cadres: Any) -> None:
                                                          "action": "check"})
     assert response.status_code == 422
     assert 'data-testid="import-errors"' in response.content.decode()
+
+
+def test_only_the_latest_checked_file_can_be_confirmed(cadres: Any) -> None:
+    client = client_for(cadres["hongshan"])
+    tokens = []
+    for serial in (300, 400):
+        checked = client.post(URL, {"file": upload(as_csv(table(ZH, serial=serial))),
+                                    "action": "check"})
+        found = re.search(r'name="token" value="([0-9a-f]{64})"', checked.content.decode())
+        assert found is not None
+        tokens.append(found.group(1))
+    assert client.post(URL, {"token": tokens[0], "action": "import"}).status_code == 422
+    assert client.post(URL, {"token": tokens[1], "action": "import"}).status_code == 200
+    assert Household.objects.count() == 2

@@ -3,7 +3,7 @@
 - /livelihood/households/import/ — upload a register (CSV or XLSX), "check" (a dry run: the
   errors by row and column, or what would be imported), then "import" the checked file without
   uploading it again (kept under the imports directory by its SHA-256 for that user until it is
-  imported), or import straight away;
+  imported or the user checks another file), or import straight away;
 - /livelihood/households/import/template.csv — the template with the headers.
 
 The import runs inside the request (5,000 households / 18,000 members take about 5 s,
@@ -120,6 +120,10 @@ def _run(request: AuthedRequest, context: dict[str, Any], content: bytes, name: 
     context.update(result=result, ignored=register.ignored)
     kept = Path(f"{_uploads(request.user.pk)}-{token}.upload")
     if dry_run and result.created:
+        # Only the user's latest checked file can be confirmed: the older ones go.
+        for older in kept.parent.glob(f"{request.user.pk}-*.upload"):
+            if older != kept:
+                older.unlink(missing_ok=True)
         kept.write_bytes(content)
         context["token"] = token
     elif not dry_run:
