@@ -54,7 +54,8 @@ def test_livelihood_pages_in_english(cadres: Any) -> None:
              "/livelihood/statistics/", "/livelihood/statistics/420111/",
              "/livelihood/statistics/exit-report/", "/livelihood/rules/",
              f"/livelihood/rules/{rule_set.pk}/", "/livelihood/rules/new/",
-             "/livelihood/thresholds/", "/livelihood/report/"]
+             "/livelihood/thresholds/", "/livelihood/report/",
+             "/livelihood/households/import/"]
     # The western provinces are named from the division table, which the test data lacks.
     allowed = _typed_data() | set(WESTERN_PROVINCES.values())
     client = Client()
