@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -89,13 +89,14 @@ def test_migrants_in_an_outbreak_county_lose_their_wages() -> None:
 def test_demo_population_through_the_services_idempotent() -> None:
     ctx = small_demo_outbreak()
     _load_west()
-    ctx = DemoContext(scale=Scale("test", "4201", 2, "a few households"), seed=1,
+    ctx = DemoContext(scale=Scale("test", "4201", 1, "a few households"), seed=1,
                       out=io.StringIO())
     demo.build_demo_livelihood(ctx)
     households = Household.objects.all()
-    assert households.count() == 8 * len(pop.COUNTIES)
+    per_county = demo.HOUSEHOLDS_PER_RECORD
+    assert households.count() == per_county * len(pop.COUNTIES)
     for county in pop.COUNTIES:
-        assert households.filter(division_code__startswith=county.code).count() == 8
+        assert households.filter(division_code__startswith=county.code).count() == per_county
     village = Division.objects.get(code=households.first().division_code)  # type: ignore[union-attr]
     assert village.level == Level.VILLAGE
     # The lines of the demo provinces, marked as demo figures.
@@ -129,8 +130,25 @@ def test_demo_population_through_the_services_idempotent() -> None:
     months = (last.year - 2025) * 12 + last.month
     assert MonitoringRun.objects.filter(division_prefix="").count() == months
     assert MonitoringFlag.objects.exists()
+    # The signals came and were decided as the outbreak unfolded, not all today.
+    decided = Signal.objects.exclude(decided_at__isnull=True)
+    assert decided.exists()
+    assert all(s.received_at <= s.decided_at for s in decided)  # type: ignore[operator]
+    month_ago = timezone.now() - timedelta(days=30)
+    assert decided.filter(decided_at__lt=month_ago).exists()
+    assert Signal.objects.filter(received_at__date__lt=date(2026, 4, 1)).exists()
+    for flag in MonitoringFlag.objects.exclude(signal=None).select_related("signal"):
+        assert flag.identified_at == flag.signal.decided_at  # type: ignore[union-attr]
+        assert flag.evaluated_month == timezone.localdate(flag.identified_at).replace(day=1)
+    # The batch judgement of the eliminations is the one-household judgement, household by
+    # household.
+    from shouwang.livelihood.selectors.monitoring import household_evaluation
+
+    ids = list(Household.objects.values_list("pk", flat=True))
+    assert demo.eligible_households(ids, last) == {
+        h.pk for h in Household.objects.all() if household_evaluation(h, last).eligible}
     note = "\n".join(ctx.notes)
-    assert "32 households" in note
+    assert f"{per_county * len(pop.COUNTIES)} households" in note
     assert "demo-lh-huangpi" in note and "demo-lh-tongwei" in note
 
     before = _state()
@@ -144,8 +162,8 @@ def test_demo_population_through_the_services_idempotent() -> None:
     other = DemoContext(scale=ctx.scale, seed=2, out=io.StringIO())
     demo.build_demo_livelihood(other)
     assert _state() == before
-    assert other.notes[0].startswith("Livelihood: 32 household numbers of this plan are "
-                                     "registered differently")
+    assert other.notes[0].startswith(f"Livelihood: {per_county * len(pop.COUNTIES)} household "
+                                     "numbers of this plan are registered differently")
 
 
 def test_nothing_is_built_without_the_counties(divisions: None) -> None:

@@ -35,6 +35,7 @@ from shouwang.demo import DemoBuilder, DemoContext, register_demo_builder
 from shouwang.demo.accounts import DEMO_PASSWORD, DemoDataError
 from shouwang.geo.models import Division
 from shouwang.livelihood import demo_population as pop
+from shouwang.livelihood import demo_signals as sig
 from shouwang.livelihood.models import (
     DataSource,
     Household,
@@ -44,7 +45,7 @@ from shouwang.livelihood.models import (
 )
 from shouwang.surveillance.demo import DISEASE
 
-SOURCE = "demo-lh"
+SOURCE = sig.SOURCE
 
 
 @dataclass(frozen=True)
@@ -63,20 +64,21 @@ def county_cadre(county: pop.DemoCounty) -> Cadre:
     return Cadre(f"demo-lh-{county.slug}", county.code, county.cadre)
 
 
-def _progress(ctx: DemoContext, done: int, total: int, stage: str, width: int = 30) -> None:
-    filled = width * done // max(total, 1)
-    ctx.out.write(f"  防返贫 {stage} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+_progress = sig.progress
 
 
 def last_complete_month(today: date) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
+HOUSEHOLDS_PER_RECORD = 20
+
+
 def households_per_county(ctx: DemoContext) -> int:
-    """160 a county at the small scale (40 records a county), 800 at the province's: what the
-    registry services write, with everything after them, in about half a minute (decision
-    1260)."""
-    return ctx.scale.records_per_county * 4
+    """800 a county at the small scale (40 records a county: 3,200 households in the four
+    counties), 4,000 at the province's: the register's bulk import writes them in seconds
+    (decision 1260)."""
+    return ctx.scale.records_per_county * HOUSEHOLDS_PER_RECORD
 
 
 # --- divisions and users -----------------------------------------------------------------------
@@ -189,14 +191,28 @@ def severe_cases(limit: int) -> list[pop.SevereCase]:
 # --- households, incomes, shocks ---------------------------------------------------------------
 
 
-def _member_data(m: pop.PlannedMember, known: set[str]) -> dict[str, object]:
-    """member_add's data; a destination whose division is not loaded is given by name only."""
-    return {"name": m.name, "id_type": "resident_id", "id_number": m.id_number, "phone": m.phone,
-            "relationship": m.relationship, "health": m.health, "disability": m.disability,
-            "schooling": m.schooling, "work": m.work,
+def register_rows(p: pop.PlannedHousehold, known: set[str]) -> list[dict[str, object]]:
+    """The household's rows for services.household_import (one per member, the household's
+    own fields on the head's row); a destination whose division is not loaded is given by name
+    only."""
+    rows: list[dict[str, object]] = []
+    for m in p.members:
+        rows.append({
+            "household_number": p.number, "name": m.name, "id_type": "resident_id",
+            "id_number": m.id_number, "phone": m.phone, "relationship": m.relationship,
+            "health": m.health, "disability": m.disability, "schooling": m.schooling,
+            "work": m.work,
             "migrant_destination_code": m.destination_code if m.destination_code in known
             else "",
-            "migrant_destination": m.destination}
+            "migrant_destination": m.destination})
+    rows[0].update({
+        "division_code": p.village.code, "address_detail": p.address,
+        "poverty_status": "lifted_out" if p.lifted_out_year else "never_poor",
+        "lifted_out_year": p.lifted_out_year or "",
+        "food_clothing_secure": True, "education_secure": True, "medical_secure": True,
+        "housing_secure": p.housing_secure, "water_secure": p.water_secure,
+        "guarantees_checked_on": "" if p.water_secure and p.housing_secure else "2024-01-15"})
+    return rows
 
 
 def same_population(plan: Sequence[pop.PlannedHousehold]
@@ -223,42 +239,32 @@ def same_population(plan: Sequence[pop.PlannedHousehold]
 
 def write_households(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
                      actors: dict[str, User]) -> dict[str, Household]:
-    """Each planned household with its members and guarantees (one transaction each), unless
-    its number is already registered. Returns every planned household by number."""
-    from shouwang.livelihood.services.households import (
-        guarantees_update,
-        household_create,
-        member_add,
-    )
+    """The planned households not registered yet, with their members and guarantees, through
+    the register's bulk import (services.household_import: the registry's validators, one
+    person in one household, all or nothing), one import a county by its cadre. Returns every
+    planned household by number."""
+    from shouwang.livelihood.services.household_import import households_import
 
+    numbers = [p.number for p in plan]
     stored = {h.household_number: h for h in Household.objects.filter(
-        household_number__in=[p.number for p in plan])}
+        household_number__in=numbers)}
     known = set(Division.objects.filter(code__in={m.destination_code for p in plan
                                                   for m in p.members if m.destination_code})
                 .values_list("code", flat=True))
     total = len(plan)
+    done = 0
     _progress(ctx, 0, total, "households")
-    for i, p in enumerate(plan, start=1):
-        if p.number not in stored:
-            actor = actors[p.county.code]
-            with transaction.atomic():
-                h = household_create(actor=actor, division_code=p.village.code, data={
-                    "household_number": p.number, "address_detail": p.address,
-                    "poverty_status": "lifted_out" if p.lifted_out_year else "never_poor",
-                    "lifted_out_year": p.lifted_out_year})
-                for m in p.members:
-                    member_add(actor=actor, household_id=h.pk, data=_member_data(m, known))
-                if not (p.water_secure and p.housing_secure):
-                    h = guarantees_update(actor=actor, household_id=h.pk, version=h.version,
-                                          data={"food_clothing_secure": True,
-                                                "education_secure": True,
-                                                "medical_secure": True,
-                                                "housing_secure": p.housing_secure,
-                                                "water_secure": p.water_secure,
-                                                "guarantees_checked_on": "2024-01-15"})
-            stored[p.number] = h
-        if i % 500 == 0 or i == total:
-            _progress(ctx, i, total, "households")
+    for code, actor in sorted(actors.items()):
+        mine = [p for p in plan if p.county.code == code]
+        new = [p for p in mine if p.number not in stored]
+        if new:
+            households_import(actor=actor, rows=[row for p in new for row in
+                                                 register_rows(p, known)],
+                              source="demo-livelihood")
+        done += len(mine)
+        _progress(ctx, done, total, "households")
+    stored = {h.household_number: h for h in Household.objects.filter(
+        household_number__in=numbers)}
     return stored
 
 
@@ -266,54 +272,52 @@ def write_incomes(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
                   households: dict[str, Household], actors: dict[str, User],
                   last: date) -> int:
     """Monthly net income by component from 2024-01 to `last`, in bulk (decision 1260: the
-    service's row-at-a-time upsert would take minutes for these ~200,000 rows). The same
-    validation holds: wages and transfers are never negative (the planner never makes them
-    so; the database checks it too). A month's zero components are not stored (the monitoring
-    inputs count an unrecorded component 0 in a month with a record); a month with no income at
-    all stores a zero transfer, so that it is "collected". Existing rows are kept
-    (ignore_conflicts on the unique household/year/month/component); one audit row per county
-    records what the bulk load added."""
+    service's row-at-a-time upsert would take minutes for these ~270,000 rows): one executemany
+    (COPY on PostgreSQL) through surveillance's Inserter, for the households that have no
+    income stored yet. The same validation holds: wages and transfers are never negative (the
+    planner never makes them so; the database checks it too). A month's zero components are
+    not stored (the monitoring inputs count an unrecorded component 0 in a month with a
+    record); a month with no income at all stores a zero transfer, so that it is "collected".
+    One audit row per county records what the bulk load added."""
+    from shouwang.surveillance.services.bulk_insert import bulk_session, inserter
+
     months = pop.month_index(last) + 1
     with_income = set(IncomeRecord.objects.filter(
         household__household_number__in=list(households)).values_list(
         "household_id", flat=True).distinct())
     added: dict[str, int] = {}
-    batch: list[IncomeRecord] = []
+    insert = inserter(IncomeRecord)
+    now = timezone.now()
+    params: list[list[object]] = []
     todo = [p for p in plan if households[p.number].pk not in with_income]
+    days = [pop.month_of(i) for i in range(months)]
     for p in todo:
-        h = households[p.number]
-        actor = actors[p.county.code]
-        for i in range(months):
-            day = pop.month_of(i)
-            row = p.income[i]
+        base = dict(insert.defaults, household_id=households[p.number].pk,
+                    source=DataSource.CADRE_VISIT, recorded_by_id=actors[p.county.code].pk,
+                    recorded_at=now)
+        income = p.income[:months].round(2)
+        for i, day in enumerate(days):
+            row = income[i]
             wrote = False
             for c, component in enumerate(pop.COMPONENTS):
-                amount = round(float(row[c]), 2)
+                amount = float(row[c])
                 if amount == 0 and not (c == 3 and not wrote):
                     continue
                 wrote = True
-                batch.append(IncomeRecord(household=h, year=day.year, month=day.month,
-                                          component=component, amount=Decimal(f"{amount:.2f}"),
-                                          source=DataSource.CADRE_VISIT, recorded_by=actor))
+                params.append(insert.params(dict(base, year=day.year, month=day.month,
+                                                 component=component,
+                                                 amount=Decimal(f"{amount:.2f}"))))
         added[p.county.code] = added.get(p.county.code, 0) + 1
-    with transaction.atomic():
-        IncomeRecord.objects.bulk_create(batch, batch_size=2000, ignore_conflicts=True)
+    with bulk_session(), transaction.atomic():
+        for start in range(0, len(params), 5000):
+            insert.insert_params(params[start:start + 5000])
         for code, n in sorted(added.items()):
             audit_log(actor=actors[code], action=AuditAction.CREATE,
                       object_type="livelihood.incomerecord", object_id="demo-bulk",
                       division_code=code,
                       summary=f"demo incomes of {n} households, 2024-01 to {last:%Y-%m}")
     _progress(ctx, len(plan), len(plan), "incomes")
-    return len(batch)
-
-
-def by_signal(p: pop.PlannedHousehold, s: pop.PlannedShock, today: date) -> bool:
-    """Whether a shock reaches the registry through a signal (a department's batch, the
-    household's own report, a cadre's visit) rather than a cadre's entry: the medical bills and
-    disaster losses of the last year, except a severe case's (the screening finds that one)."""
-    severe = s.member is not None and p.members[s.member].case_id is not None
-    return (s.kind in ("medical", "disaster") and (today - s.occurred_on).days <= 380
-            and not severe)
+    return len(params)
 
 
 def write_shocks(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
@@ -324,12 +328,8 @@ def write_shocks(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
     from shouwang.surveillance.models import CaseReport
 
     today = timezone.localdate()
-    shocks = [(p, s) for p in plan for s in p.shocks if not by_signal(p, s, today)]
-    members: dict[int, list[int]] = {}
-    for hid, mid in Member.objects.filter(
-            household__in=[households[p.number] for p, _s in shocks]).order_by(
-            "household_id", "pk").values_list("household_id", "pk"):
-        members.setdefault(hid, []).append(mid)
+    shocks = [(p, s) for p in plan for s in p.shocks if not sig.by_signal(p, s, today)]
+    members = sig.member_ids([households[p.number] for p, _s in shocks])
     _progress(ctx, 0, len(shocks), "shocks")
     for p, s in shocks:
         h = households[p.number]
@@ -375,116 +375,6 @@ def first_case_day() -> date | None:
 # --- monitoring, signals, assistance ------------------------------------------------------------
 
 
-def run_passes(ctx: DemoContext, last: date) -> None:
-    """The monthly monitoring pass (services.monitoring) from 2025-01 to `last`, a month that
-    already has a nationwide run skipped."""
-    from shouwang.livelihood.models import MonitoringRun
-    from shouwang.livelihood.services.monitoring import monitoring_run
-
-    months = [pop.month_of(i) for i in range(pop.month_index(date(2025, 1, 1)),
-                                             pop.month_index(last) + 1)]
-    done = set(MonitoringRun.objects.filter(division_prefix="", month__in=months)
-               .values_list("month", flat=True))
-    for i, month in enumerate(months, start=1):
-        if month not in done:
-            monitoring_run(month=month)
-        _progress(ctx, i, len(months), "monitoring")
-
-
-SIGNALS_RECENT = 0.5     # of the planned signals: received today (the rest 16–45 days ago)
-DECIDED = 0.6            # of the signals: decided by the demo (the rest left pending)
-
-
-def write_signals(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
-                  households: dict[str, Household], actors: dict[str, User]) -> None:
-    """Signals from the three sources about the shocks of the last months: the medical
-    insurance's batch of hospital bills (department), the flooded households' own reports and
-    the cadres' visits after the flood. Half arrive today through the sources' services; half
-    arrived 16–45 days ago (signal_receive with the day it came: no source service takes one),
-    so that some are decided late and some pending are overdue."""
-    from shouwang.livelihood.models import Shock, Signal
-    from shouwang.livelihood.services.signals import (
-        cadre_visit_report,
-        department_batch,
-        self_report_submit,
-        shock_receive,
-        signal_receive,
-    )
-
-    rng = ctx.rng("livelihood.signals")
-    now = timezone.now()
-    today = timezone.localdate()
-    recent = [(p, s) for p in plan for s in p.shocks if by_signal(p, s, today)]
-    for p, s in recent:
-        h = households[p.number]
-        actor = actors[p.county.code]
-        key = f"{SOURCE}:signal:{s.key}"
-        if rng.random() >= SIGNALS_RECENT:
-            source = DataSource.DEPARTMENT if s.kind == "medical" else DataSource.CADRE_VISIT
-            received = max(now - timedelta(days=rng.randint(16, 45), hours=rng.randint(0, 9)),
-                           now - timedelta(days=max(0, (today - s.occurred_on).days - 2)))
-            if Shock.objects.filter(source_key=key).exists():
-                continue
-            shock = shock_receive(household=h, kind=s.kind, occurred_on=s.occurred_on,
-                                  amount=Decimal(f"{s.amount:.2f}"), description=s.description,
-                                  source=source, source_key=key, actor=actor)
-            signal_receive(source=source, household=h, actor=actor, shock=shock,
-                           received_at=received, source_key=key,
-                           summary=("医疗保障部门：大额医疗支出，" if s.kind == "medical"
-                                    else "干部走访：") + s.description,
-                           details={"kind": s.kind, "occurred_on": s.occurred_on.isoformat(),
-                                    "amount": f"{s.amount:.2f}"})
-        elif s.kind == "medical":
-            member = p.members[s.member] if s.member is not None else p.members[0]
-            department_batch(actor=actor, records=[{
-                "department": "medical_insurance",
-                "record_id": f"MI-{p.number}-{s.occurred_on:%Y%m%d}",
-                "id_number": member.id_number, "kind": "medical",
-                "occurred_on": s.occurred_on.isoformat(), "amount": f"{s.amount:.2f}",
-                "summary": "住院自付费用高"}])
-        elif rng.random() < 0.5:
-            summary = f"干部走访：{s.description}"
-            if not Signal.objects.filter(household=h, source=DataSource.CADRE_VISIT,
-                                         summary=summary).exists():
-                cadre_visit_report(actor=actor, household=h, summary=summary, data={
-                    "kind": s.kind, "occurred_on": s.occurred_on.isoformat(),
-                    "amount": f"{s.amount:.2f}", "description": s.description})
-        else:
-            self_report_submit(household_number=p.number,
-                               id_suffix=p.members[0].id_number[-6:],
-                               data={"kind": s.kind, "occurred_on": s.occurred_on.isoformat(),
-                                     "amount": f"{s.amount:.0f}",
-                                     "description": s.description})
-    _progress(ctx, len(recent), len(recent), "signals")
-
-
-def decide_signals(ctx: DemoContext, households: dict[str, Household],
-                   actors: dict[str, User]) -> None:
-    """The county cadres decide about 60 % of the pending signals of their counties (the rest
-    stay pending: some overdue): identified when the rules find a risk (the flag then opens
-    from the signal), otherwise not, with the rule's reason."""
-    from shouwang.core.errors import InvalidInput
-    from shouwang.livelihood.models import Signal
-    from shouwang.livelihood.services.signals import signal_decide
-
-    rng = ctx.rng("livelihood.decisions")
-    for code, actor in sorted(actors.items()):
-        pending = list(Signal.objects.filter(
-            division_code__startswith=code,
-            household_id__in=[h.pk for h in households.values()]).order_by("pk"))
-        for signal in pending:
-            decide = rng.random() < DECIDED
-            if not decide or signal.status != "pending":
-                continue
-            try:
-                with transaction.atomic():
-                    signal_decide(actor=actor, signal=signal, identified=True,
-                                  reason="核实情况属实，按监测规则纳入监测，落实帮扶措施。")
-            except InvalidInput as refusal:
-                signal_decide(actor=actor, signal=signal, identified=False,
-                              reason="核实后按监测规则暂不纳入：" + str(refusal.message)[:300])
-
-
 MEASURES = {
     "epidemic": ("employment", "就业帮扶：推荐返岗及就近务工，发放一次性稳岗补贴", 2000),
     "severe": ("medical", "医疗保障：大病保险和医疗救助报销，落实家庭医生签约", 8000),
@@ -501,9 +391,7 @@ def assist(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
     story, and follow-up visits every two months from the month after it was judged; a flag
     whose household the rules now find eligible (six months above the line with every
     guarantee) is marked eliminated (services.elimination.flag_eliminate)."""
-    from shouwang.core.errors import InvalidInput
     from shouwang.livelihood.models import FlagStatus, FollowUpVisit, MonitoringFlag
-    from shouwang.livelihood.selectors.monitoring import household_evaluation
     from shouwang.livelihood.services.assistance import measure_add, visit_record
     from shouwang.livelihood.services.elimination import flag_eliminate
 
@@ -540,16 +428,36 @@ def assist(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
                         "housing_secure", "water_secure")}})
             day += timedelta(days=61)
             visits += 1
+    eligible = eligible_households([f.household_id for f in flags], last)
     for flag in flags:
         p = by_id[flag.household_id]
-        try:
-            if not household_evaluation(flag.household).eligible:
-                continue
-        except InvalidInput:
+        if flag.household_id not in eligible:
             continue
         flag_eliminate(actor=actors[p.county.code], flag_id=flag.pk,
                        evidence_note=f"连续 6 个月人均纯收入高于监测标准（截至 {last:%Y-%m}），"
                                      "入户核实“两不愁三保障”及饮水安全均有保障。")
+
+
+def eligible_households(ids: Sequence[int], month: date) -> set[int]:
+    """The households of `ids` whose risk the rules in force find eliminable at `month` (six
+    months above the line with every guarantee): one evaluation of them all, as a pass makes
+    it (selectors.monitoring), instead of one household_evaluation each."""
+    from shouwang.livelihood.selectors.monitoring import (
+        evaluate_inputs,
+        monitoring_inputs,
+        month_end,
+        months_needed,
+        rule_sets_in_force,
+    )
+
+    rule_sets = rule_sets_in_force(month_end(month))
+    if not ids or not rule_sets:
+        return set()
+    mi = monitoring_inputs(list(ids), month, max(months_needed(rs.params, rs.kind)
+                                                 for rs in rule_sets))
+    evaluated, _none = evaluate_inputs(mi, rule_sets)
+    return {int(mi.household_ids[row]) for ev in evaluated
+            for j, row in enumerate(ev.rows) if bool(ev.result.eligible[j])}
 
 
 # --- the builder ---------------------------------------------------------------------------------
@@ -583,9 +491,8 @@ def build_demo_livelihood(ctx: DemoContext) -> None:
     write_incomes(ctx, plan, households, cadres, last)
     write_shocks(ctx, plan, households, cadres)
     screen_outbreak(ctx)
-    run_passes(ctx, last)
-    write_signals(ctx, plan, households, cadres)
-    decide_signals(ctx, households, cadres)
+    sig.write_signals(ctx, plan, households, cadres)
+    sig.replay(ctx, households, cadres, last)
     assist(ctx, plan, households, cadres, last)
     ctx.notes.extend(summary(counties, cadres, provinces, stopped, last))
 

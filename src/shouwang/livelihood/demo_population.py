@@ -89,7 +89,7 @@ VILLAGE_FIRST = ("李家", "王家", "张湾", "石门", "柳河", "杨树", "�
                  "大塘", "高峰", "刘湾", "陈岗", "黄土", "松林", "枫树", "竹园", "梅子", "杏花")
 
 
-def _unit(text: str) -> float:
+def unit(text: str) -> float:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") / 2.0**64
 
 
@@ -104,7 +104,7 @@ class Village:
 
 def _village_order(town_code: str) -> Callable[[str], float]:
     def key(name: str) -> float:
-        return _unit(f"{town_code}:{name}")
+        return unit(f"{town_code}:{name}")
     return key
 
 
@@ -520,10 +520,13 @@ def _calibrate(made: list[PlannedHousehold], county: DemoCounty, rng: random.Ran
     poverty = monitoring_line(province, 2025) / LINE_MULTIPLE
     line = monitoring_line(province, 2025)
     population = sum(len(h.members) for h in made)
-    poor_left = TARGET_INCIDENCE[county.code] * population
+    hit = {"vulnerable", "illness", "disaster", "severe"}
+    # The households a shock left below the poverty line count towards the target first.
+    already = sum(len(h.members) for h in made
+                  if h.story & hit and _year_income(h, 2025) < poverty)
+    poor_left = TARGET_INCIDENCE[county.code] * population - already
     marginal_left = TARGET_MARGINAL * len(made)
-    below = [h for h in made if _year_income(h, 2025) < line and not h.story & {
-        "vulnerable", "illness", "disaster", "severe"}]
+    below = [h for h in made if _year_income(h, 2025) < line and not h.story & hit]
     rng.shuffle(below)
     for h in below:
         pc = _year_income(h, 2025)
