@@ -4,11 +4,12 @@ Runs after the risk levels (order 90; risk is 80), so the outbreak's cases, dail
 levels are there. Four rural counties (demo_population.COUNTIES) with synthetic townships and
 villages loaded through the geo app's `townships_load`; demo cadres for each county and province;
 the provinces' monitoring lines of 2024–2026 (demo figures) through services.rules; households
-and members through services.households; monthly incomes from 2024-01 to the last complete
-month in bulk (see decision 1260: a few hundred thousand rows); shocks through
-services.shocks; the platform's own screening over the outbreak (services.screening); signals
-from the three sources (services.signals) and their decisions; the monitoring passes month by
-month, assistance, visits and eliminations through their services.
+and members through the register's bulk import (services.household_import); monthly incomes
+from 2024-01 to the last complete month in bulk (see decision 1260: a few hundred thousand
+rows); shocks through services.shocks; the platform's own screening over the outbreak
+(services.screening); signals from the three sources (services.signals), received when they
+came, and their decisions replayed month by month between the monitoring passes
+(demo_signals.py); assistance, visits and eliminations through their services.
 
 Deterministic for a seed (ctx.rng) and idempotent: every record is looked up by its natural
 key (household number, source key, flag …) before it is written, so a second run adds nothing

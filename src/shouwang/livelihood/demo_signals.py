@@ -132,6 +132,8 @@ def write_signals(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
     todo = [(p, s) for p in plan for s in p.shocks if by_signal(p, s, today)]
     members = member_ids([households[p.number] for p, _s in todo])
     for n, (p, s) in enumerate(todo, start=1):
+        if n % 200 == 0:
+            progress(ctx, n, len(todo), "signals")
         h = households[p.number]
         actor = actors[p.county.code]
         how = arrival(p, s, now)
@@ -172,8 +174,6 @@ def write_signals(ctx: DemoContext, plan: Sequence[pop.PlannedHousehold],
                                data={"kind": s.kind, "occurred_on": s.occurred_on.isoformat(),
                                      "amount": f"{s.amount:.0f}",
                                      "description": s.description})
-        if n % 200 == 0:
-            progress(ctx, n, len(todo), "signals")
     progress(ctx, len(todo), len(todo), "signals")
 
 
