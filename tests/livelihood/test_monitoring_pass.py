@@ -17,6 +17,7 @@ from shouwang.livelihood.models import (
     FollowUpVisit,
     Household,
     MonitoringFlag,
+    MonitoringRun,
     MonitoringStatus,
     MonitoringThreshold,
 )
@@ -202,3 +203,19 @@ def test_a_flag_just_opened_is_not_counted_eligible(lines: None) -> None:
     first = monitoring_run(month=DECEMBER)
     assert (first.flags_opened, first.eligible) == (1, 0)
     assert monitoring_run(month=DECEMBER).eligible == 1
+
+
+def test_a_replayed_pass_is_dated_when_it_would_have_run(lines: None) -> None:
+    """A past month judged later (the demo, a backfill) may name when the pass counts as run:
+    its flags are identified then, not today; never before the month ended nor in the future."""
+    below = poor()
+    ran = timezone.make_aware(datetime(2026, 1, 2, 2, 30))
+    run = monitoring_run(month=DECEMBER, at=ran)
+    assert run.started_at == ran and run.finished_at is not None and run.finished_at >= ran
+    assert MonitoringFlag.objects.get(household=below).identified_at == ran
+    with pytest.raises(InvalidInput) as early:
+        monitoring_run(month=DECEMBER, at=timezone.make_aware(datetime(2025, 12, 31, 23, 0)))
+    with pytest.raises(InvalidInput) as future:
+        monitoring_run(month=DECEMBER, at=timezone.now() + timezone.timedelta(hours=1))
+    assert "at" in early.value.fields and "at" in future.value.fields
+    assert MonitoringRun.objects.count() == 1

@@ -97,3 +97,22 @@ def test_run_jobs_and_the_celery_task_screen_the_day(divisions: None, make_user:
     assert json.loads(out.getvalue().split(": ", 1)[1])["case_signals_new"] == 1
     assert tasks.screening_daily(day)["case_signals_new"] == 0
     assert Signal.objects.count() == 1
+
+
+def test_a_past_day_screened_later_dates_its_signals_at_that_day(divisions: None,
+                                                                 make_user: Any) -> None:
+    """A backfill (or the demo's replay) of an earlier day receives its signals at the end of
+    that day, so their time limit runs from then; today's screening receives them now."""
+    doctor = make_user(Role.COUNTY_OFFICER, "420111", username="doc")
+    household_with_head("H-1", head_seq=1)
+    case = _case(doctor, resident_id(1), "severe")
+    day = timezone.localdate() - timedelta(days=3)
+    CaseReport.objects.filter(pk=case.pk).update(
+        reported_at=timezone.now() - timedelta(days=3, hours=2),
+        diagnosed_at=timezone.now() - timedelta(days=3, hours=3))
+    screening_run(day=day)
+    signal = Signal.objects.get()
+    end_of_day = timezone.make_aware(
+        timezone.datetime.combine(day + timedelta(days=1), timezone.datetime.min.time()))
+    assert signal.received_at == end_of_day - timedelta(seconds=1)
+    assert signal.decision_due == signal.received_at + timedelta(days=15)

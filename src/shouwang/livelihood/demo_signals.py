@@ -253,7 +253,9 @@ def replay(ctx: DemoContext, households: dict[str, Household], actors: dict[str,
             decide(decisions[k])
             k += 1
         if month not in done:
-            monitoring_run(month=month)
+            # The monthly job runs on the 2nd at 02:30 (tasks.py): the flags date from then.
+            monitoring_run(month=month, at=min(timezone.now(), end + timedelta(days=1, hours=2,
+                                                                               minutes=30)))
         progress(ctx, i, len(months), "monitoring")
     for d in decisions[k:]:
         decide(d)

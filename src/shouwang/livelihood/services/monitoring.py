@@ -97,11 +97,14 @@ def _not_reopened(ids: list[int], t_month: date, prefix: str) -> tuple[set[int],
 
 
 def monitoring_run(*, month: date, actor: User | None = None, division_prefix: str = "",
-                   progress: Progress | None = None, chunk: int = CHUNK) -> MonitoringRun:
+                   progress: Progress | None = None, chunk: int = CHUNK,
+                   at: datetime | None = None) -> MonitoringRun:
     """Judge every household under `division_prefix` at `month` (its first day is stored) and
     open the new flags. `actor` None: the platform (job, command line); a cadre needs
     livelihood.write and the prefix inside the jurisdiction. `progress(done, total)` after each
-    chunk."""
+    chunk. `at`: when the pass counts as run (default now) — a past month judged later (the
+    demo, a backfill) names the day it would have run, and its flags are identified then; not
+    before the month ended, not in the future."""
     prefix = (division_prefix or "").strip()
     if prefix and not prefix.isdigit():
         raise InvalidInput({"division_prefix": [_("区划代码应为数字。")]})
@@ -113,11 +116,16 @@ def monitoring_run(*, month: date, actor: User | None = None, division_prefix: s
     t_month = month_start(month)
     if t_month > month_start(timezone.localdate()):
         raise InvalidInput({"month": [_("监测月份不能晚于本月。")]})
+    started = timezone.now()
+    ran_at = at or started
+    if at is not None and not (month_end(t_month) < timezone.localtime(at).date()
+                               and at <= started):
+        raise InvalidInput({"at": [_("监测批次的运行时间应在监测月份结束之后、当前时间之前。")]})
     rule_sets = rule_sets_in_force(month_end(t_month))
     months = max([months_needed(rs.params, rs.kind) for rs in rule_sets] or [DEFAULT_MONTHS])
     table = threshold_table()
     run = MonitoringRun.objects.create(month=t_month, division_prefix=prefix,
-                                       started_at=timezone.now(), started_by=actor)
+                                       started_at=ran_at, started_by=actor)
     households = Household.objects.filter(prefix_q("division_code", prefix))
     total = households.count()
     done = evaluated = flagged = opened = eligible = 0
@@ -161,14 +169,15 @@ def monitoring_run(*, month: date, actor: User | None = None, division_prefix: s
                     triggers=flag_triggers(bit_names(triggers, TRIGGER_NAMES),
                                            bit_names(groups, GROUP_NAMES)),
                     numbers=numbers, reason=reason_text(numbers, window)))
-        made = flags_open_bulk(specs=specs, run=run, evaluated_month=t_month)
+        made = flags_open_bulk(specs=specs, run=run, evaluated_month=t_month,
+                               identified_at=ran_at)
         opened += len(made)
         done += len(ids)
         if progress:
             progress(done, total)
     run.households, run.flagged, run.flags_opened = evaluated, flagged, opened
     run.eligible, run.skipped = eligible, skipped
-    run.finished_at = timezone.now()
+    run.finished_at = ran_at + (timezone.now() - started)
     run.save(update_fields=["households", "flagged", "flags_opened", "eligible", "skipped",
                             "finished_at"])
     audit_log(actor=actor, action=AuditAction.CREATE, obj=run,

@@ -40,6 +40,13 @@ def _day_end(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
+def _received_at(day: date) -> datetime:
+    """When the day's screening counts as received: now for today, the last second of an
+    earlier day screened later (a backfill, the demo's replay), so its time limit runs from
+    then."""
+    return min(timezone.now(), _day_end(day) - timedelta(seconds=1))
+
+
 def _screen_cases(day: date) -> tuple[int, int]:
     from shouwang.surveillance.models import CaseReport, CaseStatus
 
@@ -75,7 +82,7 @@ def _screen_cases(day: date) -> tuple[int, int]:
                     summary=f"家庭成员为{case.disease.name}{case.get_severity_display()}病例",
                     details={"case_id": case.pk, "member_id": member.pk,
                              "severity": case.severity, "disease": case.disease_id},
-                    source_key=key, shock=shock)
+                    source_key=key, shock=shock, received_at=_received_at(day))
                 made += 0 if before else 1
     return found, made
 
@@ -111,7 +118,7 @@ def _screen_migrants(day: date) -> tuple[int, int]:
                 summary=f"外出务工成员所在地（{code}）为高风险地区",
                 details={"member_id": member.pk, "destination_code": code,
                          "high_since": since.isoformat() if since else None},
-                source_key=key, shock=shock)
+                source_key=key, shock=shock, received_at=_received_at(day))
             made += 0 if before else 1
     return found, made
 
