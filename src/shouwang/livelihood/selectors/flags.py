@@ -19,6 +19,7 @@ from django.http import Http404
 from shouwang.core.scoping import get_scoped_or_404, jurisdiction_prefix, prefix_q, scoped
 from shouwang.epi.livelihood_rules import GROUP_NAMES, TRIGGER_NAMES
 from shouwang.livelihood.models import FlagStatus, MonitoringFlag, MonitoringRun, TargetGroup
+from shouwang.livelihood.selectors.access import may_read
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -27,15 +28,10 @@ if TYPE_CHECKING:
 
     Reader = User | AnonymousUser
 
-READ = "livelihood.read"
 PER_PAGE = 50
 PER_PAGE_MAX = 200
 TRIGGERS = tuple(TRIGGER_NAMES.values()) + tuple(GROUP_NAMES.values())
 
-
-def may_read(user: Reader | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active
-                and user.has_capability(READ))
 
 
 @dataclass(frozen=True)

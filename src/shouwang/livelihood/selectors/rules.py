@@ -29,6 +29,7 @@ from shouwang.core.scoping import jurisdiction_prefix
 from shouwang.epi.livelihood_rules import RELAPSE_MONITORING_DEFAULTS, validate_params
 from shouwang.geo.models import Division, Level
 from shouwang.livelihood.models import MonitoringRuleSet, MonitoringRun, MonitoringThreshold
+from shouwang.livelihood.selectors.access import may_read
 from shouwang.livelihood.selectors.monitoring import rule_set_for, rule_sets_in_force
 from shouwang.risk.selectors.rulesets import scope_q
 
@@ -39,15 +40,10 @@ if TYPE_CHECKING:
 
     Reader = User | AnonymousUser
 
-READ = "livelihood.read"
 IN_FORCE = "in_force"
 SUPERSEDED = "superseded"
 FUTURE = "future"
 
-
-def may_read(user: Reader | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active
-                and user.has_capability(READ))
 
 
 # --- rule sets --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from shouwang.core.scoping import get_scoped_or_404, scoped
 from shouwang.livelihood.models import Signal, SignalStatus
+from shouwang.livelihood.selectors.access import may_read
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -22,14 +23,9 @@ if TYPE_CHECKING:
 
     Reader = User | AnonymousUser
 
-READ = "livelihood.read"
 # Length of the division code at each level (villages 12, townships 9, counties 6).
 LEVEL_LENGTH = {"county": 6, "township": 9, "village": 12}
 
-
-def may_read(user: Reader | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active
-                and user.has_capability(READ))
 
 
 def _base(user: Reader | None) -> QuerySet[Signal]:

@@ -63,6 +63,7 @@ from shouwang.livelihood.models import (
     MonitoringThreshold,
     PovertyStatus,
 )
+from shouwang.livelihood.selectors.access import may_read
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -71,16 +72,11 @@ if TYPE_CHECKING:
 
     Reader = User | AnonymousUser
 
-READ = "livelihood.read"
 # The levels a statistics table can show, top down.
 LEVELS: tuple[str, ...] = (Level.NATION, Level.PROVINCE, Level.PREFECTURE, Level.COUNTY,
                            Level.TOWNSHIP, Level.VILLAGE)
 AREA_LEVELS: tuple[str, ...] = LEVELS[1:]
 EARLIEST_YEAR = 2000
-
-def may_read(user: Reader | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active
-                and user.has_capability(READ))
 
 
 # --- the period --------------------------------------------------------------------------------

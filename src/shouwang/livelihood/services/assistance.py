@@ -25,7 +25,7 @@ audit row.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,9 @@ from shouwang.livelihood.models import (
     Household,
     MonitoringFlag,
 )
+from shouwang.livelihood.services.fields import add_error as _add
+from shouwang.livelihood.services.fields import parse_day, yes_no
+from shouwang.livelihood.services.fields import text_of as _text
 from shouwang.livelihood.services.households import guarantees_update
 
 if TYPE_CHECKING:
@@ -61,33 +64,6 @@ Errors = dict[str, list[str]]
 
 
 # --- input helpers ------------------------------------------------------------------------------
-
-
-def _add(errors: Errors, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
-
-
-def _text(data: Mapping[str, Any], name: str) -> str:
-    value = data.get(name)
-    return "" if value is None else str(value).strip()
-
-
-def parse_day(value: Any, field: str, errors: Errors, *, required: bool,
-              missing: str = "") -> date | None:
-    """A date from a date or 'YYYY-MM-DD'; a field error when bad (or missing and required)."""
-    if value in (None, ""):
-        if required:
-            _add(errors, field, missing or _("请填写日期。"))
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        _add(errors, field, _("日期格式应为 YYYY-MM-DD。"))
-        return None
 
 
 def _amount(value: Any, errors: Errors) -> Decimal | None:
@@ -112,16 +88,11 @@ def _amount(value: Any, errors: Errors) -> Decimal | None:
 
 
 def _bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    text = str(value or "").strip().lower()
-    if text in {"1", "true", "on", "yes", "是"}:
-        return True
-    if text in {"0", "false", "off", "no", "否", ""}:
-        return False
-    return None
+    """Yes or no as seen on a visit (blank: no); None when it reads as neither."""
+    try:
+        return bool(yes_no(value))
+    except ValueError:
+        return None
 
 
 def _check_write(actor: User, division_code: str, what: str) -> None:

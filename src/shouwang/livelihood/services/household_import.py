@@ -31,6 +31,7 @@ from shouwang.core.models import AuditAction, AuditEvent
 from shouwang.core.scoping import in_jurisdiction
 from shouwang.geo.models import Division
 from shouwang.livelihood.models import Household, Member, Relationship
+from shouwang.livelihood.services.fields import yes_no
 from shouwang.livelihood.services.households import (
     GUARANTEE_FIELDS,
     HOUSEHOLD_LEVELS,
@@ -56,8 +57,6 @@ HOUSEHOLD_COMPARE = ("division_code", "poverty_status", "lifted_out_year", "addr
                      *GUARANTEE_FIELDS)
 MAX_ERRORS = 500
 BATCH = 1000
-_TRUE = frozenset({"1", "true", "yes", "y", "是", "有", "√", "✓", "on"})
-_FALSE = frozenset({"0", "false", "no", "n", "否", "无", "×", "✗", "off"})
 
 
 @dataclass
@@ -125,18 +124,6 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _flag(value: Any) -> bool | None:
-    """A guarantee cell: True/False, None when blank; raises ValueError when unreadable."""
-    if isinstance(value, bool):
-        return value
-    text = _text(value).lower()
-    if not text:
-        return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(text)
 
 
 def _group(rows: Iterable[Mapping[str, Any]], errs: _Collector) -> dict[str, _House]:
@@ -190,7 +177,7 @@ def _check_household(actor: User, house: _House, divisions: dict[str, str],
     house.fields["division_code"] = code
     for key in GUARANTEE_FIELDS:
         try:
-            flag = _flag(values.get(key))
+            flag = yes_no(values.get(key))
         except ValueError:
             errors.setdefault(key, []).append(_("请填写“是”或“否”。"))
             flag = None

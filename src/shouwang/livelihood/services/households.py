@@ -39,6 +39,9 @@ from shouwang.livelihood.models import (
     Schooling,
     Work,
 )
+from shouwang.livelihood.services.fields import add_error as _add
+from shouwang.livelihood.services.fields import parse_day, yes_no
+from shouwang.livelihood.services.fields import text_of as _text
 from shouwang.surveillance.validation import person_fields
 
 if TYPE_CHECKING:
@@ -74,15 +77,6 @@ def require_write(actor: User) -> None:
         raise PermissionDenied(WRITE)
 
 
-def _add(errors: Errors, field: str, message: str | Promise) -> None:
-    errors.setdefault(field, []).append(message)
-
-
-def _text(data: Mapping[str, Any], name: str) -> str:
-    value = data.get(name)
-    return "" if value is None else str(value).strip()
-
-
 def _choice(data: Mapping[str, Any], name: str, choices: Any, errors: Errors,
             default: str) -> str:
     value = _text(data, name) or default
@@ -92,22 +86,15 @@ def _choice(data: Mapping[str, Any], name: str, choices: Any, errors: Errors,
 
 
 def _date(data: Mapping[str, Any], name: str, errors: Errors) -> date | None:
-    value = data.get(name)
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        _add(errors, name, _("日期格式应为 YYYY-MM-DD。"))
-        return None
+    return parse_day(data.get(name), name, errors)
 
 
 def _bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "on", "yes", "是"}
-    return bool(value)
+    """A checkbox or yes/no value: anything that does not read as yes is no."""
+    try:
+        return yes_no(value) is True
+    except ValueError:
+        return False
 
 
 def household_for_write(actor: User, household_id: int, *, lock: bool = False) -> Household:

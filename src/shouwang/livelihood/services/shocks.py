@@ -17,6 +17,7 @@ from shouwang.core.audit import audit_log
 from shouwang.core.errors import InvalidInput
 from shouwang.core.models import AuditAction
 from shouwang.livelihood.models import DataSource, Household, Member, Shock, ShockKind
+from shouwang.livelihood.services.fields import parse_day
 from shouwang.livelihood.services.households import household_for_write, require_write
 from shouwang.livelihood.services.incomes import parse_amount
 
@@ -29,15 +30,7 @@ DESCRIPTION_MAX = 2000
 
 
 def _day(value: Any, field: str, errors: dict[str, list[str]]) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors[field] = [_("日期格式应为 YYYY-MM-DD。")]
-        return None
+    return parse_day(value, field, errors)
 
 
 def shock_record(
