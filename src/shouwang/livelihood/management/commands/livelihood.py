@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shouwang.core.command_args import active_user, invalid_input_error, json_object_file
 from shouwang.core.errors import InvalidInput
 
 Adder = Callable[[Any], None]
@@ -28,9 +29,6 @@ def month_arg(text: str) -> date:
         raise CommandError(f"a month must be YYYY-MM, got {text!r}") from None
 
 
-def fail(error: InvalidInput) -> CommandError:
-    fields = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in error.fields.items())
-    return CommandError(fields or str(error.message or error.code))
 
 
 # --- monitoring (the "monitoring" part; decision 1230) -------------------------------------------
@@ -76,7 +74,7 @@ def run_monitoring(command: BaseCommand, options: dict[str, Any]) -> bool:
             run = monitoring_run(month=options["month"], division_prefix=options["division"],
                                  progress=step)
     except InvalidInput as error:
-        raise fail(error) from error
+        raise invalid_input_error(error) from error
     command.stdout.write(json.dumps(run_summary(run), ensure_ascii=False))
     return True
 
@@ -117,28 +115,6 @@ def add_rules(sub: Any) -> None:
     tset.add_argument("--user", required=True, help="the cadre it is set by")
 
 
-def _rules_user(username: str) -> Any:
-    from shouwang.accounts.models import User
-
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise CommandError(f"no active user {username!r}")
-    return user
-
-
-def _rules_json(path: str) -> dict[str, Any]:
-    import json
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise CommandError(f"cannot read {path}: {error}") from None
-    if not isinstance(data, dict):
-        raise CommandError(f"{path}: the file must hold one JSON object")
-    return data
-
-
 def _rules_out(options: dict[str, Any]) -> Any:
     from shouwang.livelihood.models import MonitoringRuleSet, MonitoringThreshold
     from shouwang.livelihood.selectors import rules as selectors
@@ -156,11 +132,11 @@ def _rules_out(options: dict[str, Any]) -> Any:
                 "poverty_line": str(t.poverty_line), "multiple": str(t.multiple),
                 "amount": str(t.amount), "note": t.note}
 
-    user = _rules_user(options["user"]) if options.get("user") else None
+    user = active_user(options["user"]) if options.get("user") else None
     if options["action"] == "rules":
         if options["rules_action"] == "add":
-            made = ruleset_create(actor=_rules_user(options["user"]),
-                                  data=_rules_json(options["file"]))
+            made = ruleset_create(actor=active_user(options["user"]),
+                                  data=json_object_file(options["file"]))
             return row(selectors.ruleset_rows([made])[0])
         sets = (list(selectors.ruleset_list(user)) if user is not None else
                 list(MonitoringRuleSet.objects.order_by("scope_prefix", "code", "-version")))
@@ -169,7 +145,7 @@ def _rules_out(options: dict[str, Any]) -> Any:
         data = {"year": options["year"], "province_code": options["province"],
                 "poverty_line": options["poverty_line"], "multiple": options["multiple"],
                 "amount": options["amount"], "note": options["note"]}
-        return line(threshold_set(actor=_rules_user(options["user"]), data=data))
+        return line(threshold_set(actor=active_user(options["user"]), data=data))
     rows = (selectors.threshold_list(user) if user is not None
             else MonitoringThreshold.objects.order_by("-year", "province_code"))
     return [line(t) for t in rows]
@@ -187,7 +163,7 @@ def run_rules(command: BaseCommand, options: dict[str, Any]) -> bool:
     try:
         out = _rules_out(options)
     except InvalidInput as error:
-        raise fail(error) from error
+        raise invalid_input_error(error) from error
     except NotFound:
         raise CommandError("the province or scope (or the code's scope) lies outside the "
                            "user's jurisdiction") from None
@@ -224,7 +200,7 @@ def run_import(command: BaseCommand, options: dict[str, Any]) -> bool:
 
     if options["action"] != "import":
         return False
-    user = _rules_user(options["user"])
+    user = active_user(options["user"])
     path = Path(options["file"])
     try:
         content = path.read_bytes()

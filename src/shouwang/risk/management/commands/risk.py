@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from shouwang.core.command_args import active_user, invalid_input_error, json_object_file
 from shouwang.core.errors import InvalidInput
 
 Adder = Callable[[Any], None]
@@ -37,11 +38,6 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise CommandError(f"a date must be YYYY-MM-DD, got {text!r}") from None
-
-
-def _fail(error: InvalidInput) -> CommandError:
-    fields = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in error.fields.items())
-    return CommandError(fields or str(error.message or error.code))
 
 
 # --- levels: compute, history, publish (the "compute" part; decision 1100) ----------------------
@@ -104,7 +100,7 @@ def run_levels(command: BaseCommand, options: dict[str, Any]) -> bool:
                     disease=options["disease"], start=options["start"], end=options["end"],
                     publish=not options["no_publish"], progress=step).as_dict()
     except InvalidInput as error:
-        raise _fail(error) from error
+        raise invalid_input_error(error) from error
     command.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
     return True
 
@@ -148,26 +144,6 @@ def add_rules(sub: Any) -> None:
     check.add_argument("--disease", default="covid19", help="disease code (default: covid19)")
 
 
-def _rules_user(username: str) -> Any:
-    from shouwang.accounts.models import User
-
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise CommandError(f"no active user {username!r}")
-    return user
-
-
-def _rules_file(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise CommandError(f"cannot read {path}: {error}") from None
-    if not isinstance(data, dict):
-        raise CommandError(f"{path}: the file must hold one JSON object")
-    return data
-
-
 def _rule_row(row: Any) -> dict[str, Any]:
     rs = row.rule_set
     return {"id": rs.pk, "code": rs.code, "version": rs.version, "name": rs.name,
@@ -207,8 +183,8 @@ def run_rules(command: BaseCommand, options: dict[str, Any]) -> bool:
             out = {**_rule_row(next(r for r in rows if r.rule_set.pk == found.pk)),
                    "note": found.note, "versions": [_rule_row(r) for r in rows]}
         elif action == "rules":
-            made = ruleset_create(actor=_rules_user(options["user"]),
-                                  data=_rules_file(options["file"]))
+            made = ruleset_create(actor=active_user(options["user"]),
+                                  data=json_object_file(options["file"]))
             out = _rule_row(rule_selectors.ruleset_rows([made])[0])
         elif options["travel_action"] == "check":
             from shouwang.risk.api.travel import answer_json
@@ -219,8 +195,8 @@ def run_rules(command: BaseCommand, options: dict[str, Any]) -> bool:
             out = answer_json(answer)
         else:
             if options["travel_action"] == "add":
-                made_policy = travel_policy_create(actor=_rules_user(options["user"]),
-                                                   data=_rules_file(options["file"]))
+                made_policy = travel_policy_create(actor=active_user(options["user"]),
+                                                   data=json_object_file(options["file"]))
                 policies = [made_policy]
             else:
                 pqs = TravelPolicy.objects.order_by("disease_id", "scope_prefix", "code",
@@ -238,7 +214,7 @@ def run_rules(command: BaseCommand, options: dict[str, Any]) -> bool:
             if options["travel_action"] == "add":
                 out = out[0]
     except InvalidInput as error:
-        raise _fail(error) from error
+        raise invalid_input_error(error) from error
     except NotFound:
         raise CommandError("the scope (or the code's scope) lies outside the user's "
                            "jurisdiction") from None
